@@ -1,0 +1,34 @@
+# make demo   bake the default template, build its CPU container, train on the sample,
+#             resume, export TFLite, transcribe, print the report (reports/demo.md)
+# make test   the test suite (bakes, config validation, devcontainer up, end to end)
+# make bench  bench/ttfhw: time from bake to first transcript, cold and warm
+# Both first run `make setup`: .venv with Python 3.11+ and the harness, and a
+# Docker engine started where none runs and the machine allows it.
+
+VENV := .venv
+STAMP := $(VENV)/.installed
+# The newest Python >= 3.11 on PATH.
+PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
+	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
+
+.PHONY: setup demo test bench clean
+setup: $(STAMP)
+	@bash harness/ensure-docker.sh
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON)" || { echo "error: the harness needs Python 3.11 or newer on PATH (apt-get install python3, or pyenv install 3.11)." >&2; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'
+	@touch $@
+
+demo: setup
+	$(VENV)/bin/python -m harness run
+
+test: setup
+	$(VENV)/bin/python -m pytest
+
+bench: setup
+	$(VENV)/bin/python bench/ttfhw.py
+
+clean:
+	rm -rf .harness reports

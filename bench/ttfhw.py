@@ -1,0 +1,91 @@
+"""Time to first transcript, cold and warm, and the container's training overhead.
+
+    python bench/ttfhw.py            (or: make bench)
+
+cold: the project's image and the BuildKit cache are removed first (base images are
+      kept: they are not the project's), then bake -> build -> sample -> train ->
+      export -> transcribe, as `make demo` does.
+warm: the same again with the image cached.
+ratio: the warm run's training wall time in the container over the same training
+      (same corpus, same flags, same engine pins) in a host CPython 3.7 venv.
+All in one run, so the numbers share one machine state.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from harness import base_images, docker_cli, endtoend  # noqa: E402
+from harness.bake import bake  # noqa: E402
+from harness.log import log  # noqa: E402
+
+FIRST_TRANSCRIPT_STAGES = ("bake", "image_build", "sample", "train", "export", "transcribe")
+HOST_VENV = REPO / ".harness" / "host-engine-venv"
+
+
+def time_to_first_transcript(report: dict) -> float:
+    return round(sum(report["stages"][name] for name in FIRST_TRANSCRIPT_STAGES), 1)
+
+
+def host_engine_python(project: Path) -> Path:
+    """A host CPython 3.7 venv with the image's own engine pins (the requirements file's 3.7 lines)."""
+    python = HOST_VENV / "bin" / "python"
+    if not python.exists():
+        interpreter = base_images.pyenv_python("3.7") / "bin" / "python3.7"
+        subprocess.run([str(interpreter), "-m", "venv", str(HOST_VENV)], check=True)
+        # The machine's pip configuration may add wheel folders meant for newer Pythons.
+        env = {k: v for k, v in os.environ.items() if k != "PIP_FIND_LINKS"} | {"PIP_CONFIG_FILE": os.devnull}
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(project / "docker/requirements.cpu.txt")],
+                       check=True, env=env)
+    return python
+
+
+def host_training_seconds(project: Path) -> float:
+    python = host_engine_python(project)
+    with tempfile.TemporaryDirectory(prefix="ttfhw-host-") as data:
+        env = {**os.environ, "PLAYBOOK_DATA": data, "PYTHONPATH": str(project), "PATH": f"{python.parent}:{os.environ['PATH']}",
+               "TF_CPP_MIN_LOG_LEVEL": "2"}
+        subprocess.run([str(python), "-m", "playbook", "sample"], check=True, env=env, cwd=project)
+        started = time.monotonic()
+        subprocess.run([str(python), "-m", "playbook", "train", "--run", "demo"], check=True, env=env, cwd=project,
+                       stdout=subprocess.DEVNULL)
+        return round(time.monotonic() - started, 1)
+
+
+def main() -> int:
+    docker_cli.require_daemon()
+    project = bake(REPO / ".harness" / "bench", {})
+    tag = endtoend.image_tag(project.name, "cpu")
+    log("cold: removing the project image and the build cache")
+    docker_cli.docker("rmi", "-f", tag, check=False)
+    docker_cli.docker("builder", "prune", "-af", check=False)
+    reports = REPO / "reports"
+    cold = endtoend.run(report_dir=reports, report_name="ttfhw-cold")
+    warm = endtoend.run(report_dir=reports, report_name="ttfhw-warm")
+    host = host_training_seconds(project)
+    rows = [
+        ("time to first transcript, cold (s)", time_to_first_transcript(cold)),
+        ("  of which image build, cold (s)", cold["stages"]["image_build"]),
+        ("time to first transcript, warm (s)", time_to_first_transcript(warm)),
+        ("  of which image build, warm (s)", warm["stages"]["image_build"]),
+        ("training in the container, warm (s)", warm["stages"]["train"]),
+        ("same training in a host CPython 3.7 venv (s)", host),
+        ("container / host training ratio", round(warm["stages"]["train"] / host, 2)),
+        ("held-out CER, cold / warm", f"{cold['cer']:.3f} / {warm['cer']:.3f}"),
+        ("image size (MB)", round(warm["image_size_bytes"] / 1e6)),
+        ("model size (kB)", round(warm["model_size_bytes"] / 1e3)),
+    ]
+    width = max(len(name) for name, _ in rows)
+    print(f"\n| {'measure'.ljust(width)} | value |\n|{'-' * (width + 2)}|------:|")
+    for name, value in rows:
+        print(f"| {name.ljust(width)} | {value} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

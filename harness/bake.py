@@ -1,0 +1,31 @@
+"""Bake the template with the cookiecutter API."""
+import json
+from pathlib import Path
+
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+
+from .log import HarnessError
+
+TEMPLATE = Path(__file__).resolve().parent.parent
+
+# Option combinations the harness and tests bake, by variant name.
+VARIANTS = {
+    "cpu": {"gpu_devcontainer": False},
+    "default": {},
+}
+
+
+def template_defaults() -> dict:
+    return {k: v for k, v in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items() if not k.startswith("_")}
+
+
+def bake(output_dir: Path, extra_context: dict | None = None) -> Path:
+    """Generate a project into output_dir (replacing an earlier bake there) and return its folder."""
+    output_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        project = cookiecutter(str(TEMPLATE), no_input=True, extra_context=extra_context or {},
+                               output_dir=str(output_dir), overwrite_if_exists=True, accept_hooks=True)
+    except FailedHookException as error:
+        raise HarnessError(f"the template refused these answers: {error}")
+    return Path(project)

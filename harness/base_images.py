@@ -1,0 +1,159 @@
+"""Make sure the base images a Dockerfile names exist locally.
+
+Order: an image already in the local store, else `docker pull`, else a local
+stand-in built under the same name (when we know how to make one). Stand-ins let
+the harness run where no registry is reachable; the Dockerfiles keep naming the
+real public images, so nothing changes for users.
+
+Stand-ins we can make:
+  debian:bookworm-slim       debootstrap --variant=minbase, cleaned, `docker import`
+  python:3.7-slim-bookworm   the stand-in Debian plus the host's CPython 3.7 from
+                             pyenv, copied to /usr/local as in the official image
+"""
+import glob
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from . import docker_cli
+from .log import HarnessError, log
+
+STAND_IN_LABEL = "org.deepspeech-playbook.stand-in"
+DEBIAN_MIRROR = os.environ.get("PLAYBOOK_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+HOST_CA_BUNDLE = Path(os.environ.get("PLAYBOOK_HOST_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"))
+
+# Runtime libraries CPython's extension modules link against (the official slim image's set).
+PYTHON_RUNTIME_PACKAGES = "libssl3 libffi8 libsqlite3-0 zlib1g libbz2-1.0 liblzma5 libreadline8 libncursesw6 libuuid1 ca-certificates netbase tzdata"
+
+
+def base_images(dockerfile: Path) -> list[str]:
+    """The external images a Dockerfile builds FROM (stage names excluded)."""
+    stages, images = set(), []
+    for line in dockerfile.read_text().splitlines():
+        match = re.match(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
+        if match:
+            image = match.group(1)
+            if image.lower() not in stages and image not in images:
+                images.append(image)
+            if match.group(2):
+                stages.add(match.group(2).lower())
+    return images
+
+
+def ensure(image: str) -> str:
+    """Return how the image was made available: 'local', 'pulled' or 'stand-in'."""
+    if docker_cli.image_exists(image):
+        labels = docker_cli.docker("image", "inspect", "--format", "{{json .Config.Labels}}", image).stdout
+        if STAND_IN_LABEL in labels:
+            log(f"{image}: using the local STAND-IN built earlier (no registry was reachable then)")
+            return "stand-in"
+        return "local"
+    log(f"{image}: not in the local image store; trying docker pull")
+    pulled = docker_cli.docker("pull", image, check=False, timeout=600)
+    if pulled.returncode == 0:
+        return "pulled"
+    reason = (pulled.stderr.strip().splitlines() or ["no output"])[-1]
+    maker = STAND_INS.get(image)
+    if maker is None:
+        raise HarnessError(f"{image} cannot be pulled ({reason}) and the harness has no stand-in recipe for it; "
+                           f"make it available with `docker pull {image}` on a connected machine, then `docker save`/`docker load`.")
+    log(f"{image}: pull failed ({reason}); building a local STAND-IN under the same name")
+    maker(image)
+    return "stand-in"
+
+
+def _require_root_tool(tool: str, package: str) -> str:
+    path = shutil.which(tool) or (f"/usr/sbin/{tool}" if os.path.exists(f"/usr/sbin/{tool}") else None)
+    if path is None:
+        raise HarnessError(f"{tool} not found; it is needed to build offline stand-in images: apt-get install {package}")
+    if os.geteuid() != 0:
+        raise HarnessError(f"building a stand-in with {tool} needs root; run the harness as root or load the base images yourself.")
+    return path
+
+
+def debian_slim(image: str, suite: str = "bookworm") -> None:
+    debootstrap = _require_root_tool("debootstrap", "debootstrap")
+    with tempfile.TemporaryDirectory(prefix="standin-rootfs-") as workdir:
+        rootfs = Path(workdir) / "rootfs"
+        log(f"debootstrap --variant=minbase {suite} (about a minute)")
+        result = subprocess.run([debootstrap, "--variant=minbase", suite, str(rootfs), DEBIAN_MIRROR],
+                                capture_output=True, text=True)
+        if result.returncode != 0:
+            raise HarnessError(f"debootstrap {suite} from {DEBIAN_MIRROR} failed: {result.stderr.strip()[-800:]}; "
+                               f"set PLAYBOOK_DEBIAN_MIRROR to a reachable Debian mirror.")
+        for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*",
+                        "usr/share/doc/*", "usr/share/man/*"):
+            for path in glob.glob(str(rootfs / pattern)):
+                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+        # Like the official image: apt keeps no package caches in image layers.
+        (rootfs / "etc/apt/apt.conf.d/docker-clean").write_text('Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n')
+        tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
+        imported = subprocess.run([docker_cli.cli(), "import", "-c", "ENV LANG=C.UTF-8", "-c", 'CMD ["bash"]',
+                                   "-c", f"LABEL {STAND_IN_LABEL}=debootstrap", "-", image],
+                                  stdin=tar.stdout, capture_output=True, text=True)
+        tar.wait()
+        if imported.returncode != 0:
+            raise HarnessError(f"docker import of the {suite} rootfs failed: {imported.stderr.strip()}")
+    log(f"{image}: stand-in ready ({docker_cli.image_size(image) / 1e6:.0f} MB)")
+
+
+def pyenv_python(version: str) -> Path:
+    for root in [os.environ.get("PYENV_ROOT") or os.path.expanduser("~/.pyenv")]:
+        candidates = sorted(glob.glob(os.path.join(root, "versions", version + ".*")),
+                            key=lambda p: [int(x) for x in re.findall(r"\d+", os.path.basename(p))])
+        candidates = [c for c in candidates if os.path.exists(os.path.join(c, "bin", "python" + version))]
+        if candidates:
+            return Path(candidates[-1])
+    raise HarnessError(f"no registry is reachable for the Python {version} base image and no CPython {version} was found under pyenv "
+                       f"to build a stand-in; install one (`pyenv install {version}`) or `docker load` the real image.")
+
+
+def _copy_python_prefix(prefix: Path, target: Path) -> None:
+    shutil.copytree(prefix, target, symlinks=True,
+                    ignore=shutil.ignore_patterns("test", "tests", "idle_test", "__pycache__", "*.pyc", "libpython*.a"))
+    for pth in target.glob("lib/python*/site-packages/*.pth"):
+        if pth.name not in ("distutils-precedence.pth",):
+            pth.unlink()
+    # Scripts and sysconfig data carry the old prefix; the copy lives at /usr/local.
+    old, new = str(prefix).encode(), b"/usr/local"
+    for path in target.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            data = path.read_bytes()
+            if old in data and b"\0" not in data[:8192]:
+                path.write_bytes(data.replace(old, new))
+
+
+def python_slim(image: str) -> None:
+    version = re.match(r"python:(\d+\.\d+)", image).group(1)
+    suite = image.rsplit("-", 1)[-1] if image.count("-") >= 2 else "bookworm"
+    debian = f"debian:{suite}-slim"
+    ensure(debian)
+    prefix = pyenv_python(version)
+    with tempfile.TemporaryDirectory(prefix="standin-python-") as context:
+        context = Path(context)
+        log(f"copying CPython from {prefix}")
+        _copy_python_prefix(prefix, context / "python")
+        shutil.copy(HOST_CA_BUNDLE, context / "host-ca-bundle.crt")
+        (context / "Dockerfile").write_text(f"""FROM {debian}
+ENV PATH=/usr/local/bin:$PATH LANG=C.UTF-8
+RUN apt-get update && apt-get install -y --no-install-recommends {PYTHON_RUNTIME_PACKAGES} \\
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
+COPY python/ /usr/local/
+# Local stand-in only: this machine reaches PyPI through a proxy whose CA is in the host's bundle.
+COPY host-ca-bundle.crt /usr/local/share/playbook-host-ca-bundle.crt
+ENV PIP_CERT=/usr/local/share/playbook-host-ca-bundle.crt
+LABEL {STAND_IN_LABEL}="pyenv CPython {prefix.name}"
+RUN ldconfig && python{version} -c 'import ssl, sqlite3, ctypes, lzma, bz2' && python{version} -m pip --version
+CMD ["python3"]
+""")
+        docker_cli.build(context, context / "Dockerfile", image, stream=False)
+    log(f"{image}: stand-in ready from CPython {prefix.name} ({docker_cli.image_size(image) / 1e6:.0f} MB)")
+
+
+STAND_INS = {
+    "debian:bookworm-slim": debian_slim,
+    "python:3.7-slim-bookworm": python_slim,
+}

@@ -1,0 +1,72 @@
+"""A running project container, started with testcontainers, with streaming exec."""
+import os
+import uuid
+
+# Ryuk (testcontainers' reaper) is pulled from a registry; the harness removes
+# its own containers and volumes instead.
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+import docker  # noqa: E402
+from testcontainers.core.container import DockerContainer  # noqa: E402
+
+from .log import HarnessError, log  # noqa: E402
+
+HARNESS_LABEL = "org.deepspeech-playbook.harness"
+
+
+class ProjectContainer:
+    """The project's image running as the dev container would: non-root user, /data on a fresh
+    named volume, the project mounted at /workspaces/<slug>, a 2 GB /dev/shm."""
+
+    def __init__(self, image: str, project_dir, slug: str, keep: bool = False):
+        self.workspace = f"/workspaces/{slug}"
+        self.volume = f"dsp-harness-{slug}-{uuid.uuid4().hex[:8]}"
+        self.keep = keep
+        self.client = docker.from_env()
+        self.client.volumes.create(self.volume, labels={HARNESS_LABEL: "data"})
+        self.container = (
+            DockerContainer(image)
+            .with_command(["sleep", "infinity"])
+            .with_volume_mapping(self.volume, "/data", "rw")
+            .with_volume_mapping(str(project_dir), self.workspace, "ro")
+            .with_kwargs(shm_size="2g", working_dir=self.workspace, labels={HARNESS_LABEL: "container"})
+        )
+
+    def __enter__(self):
+        self.container.start()
+        log(f"container {self.container.get_wrapped_container().short_id} up; data volume {self.volume}")
+        return self
+
+    def __exit__(self, *exc):
+        if self.keep:
+            log(f"--keep: left container {self.container.get_wrapped_container().name} and volume {self.volume} in place")
+            return
+        self.container.stop()
+        try:
+            self.client.volumes.get(self.volume).remove(force=True)
+        except docker.errors.NotFound:
+            pass
+        log(f"removed the container and volume {self.volume}")
+
+    def run(self, command: list[str], label: str, stream: bool = True, check: bool = True, user: str | None = None) -> str:
+        """Run a command in the container; print its output as it comes; return it."""
+        api = self.client.api
+        cid = self.container.get_wrapped_container().id
+        exec_id = api.exec_create(cid, command, workdir=self.workspace, user=user or "")["Id"]
+        chunks, pending = [], ""
+        for chunk in api.exec_start(exec_id, stream=True):
+            text = chunk.decode("utf-8", "replace")
+            chunks.append(text)
+            if stream:
+                pending += text
+                *lines, pending = pending.split("\n")
+                for line in lines:
+                    print(f"  {label} | {line}", flush=True)
+        if stream and pending:
+            print(f"  {label} | {pending}", flush=True)
+        output = "".join(chunks)
+        code = api.exec_inspect(exec_id)["ExitCode"]
+        if check and code != 0:
+            tail = "\n".join(output.strip().splitlines()[-15:])
+            raise HarnessError(f"stage '{label}' failed: `{' '.join(command)}` exited {code}; its output ends:\n{tail}")
+        return output

@@ -1,0 +1,62 @@
+"""The docker command line, as the harness uses it.
+
+Builds go through the CLI with BuildKit (docker-py and testcontainers only know
+the classic builder). Debian's docker.io CLI (20.10) has BuildKit built in; a
+newer CLI needs the buildx plugin for it.
+"""
+import os
+import shutil
+import subprocess
+from functools import cache
+
+from .log import HarnessError, log
+
+
+@cache
+def cli() -> str:
+    for candidate in ("/usr/bin/docker", shutil.which("docker")):
+        if candidate and os.path.exists(candidate):
+            return candidate
+    raise HarnessError("no docker command found: install Docker (on Debian: apt-get install docker.io) and start its daemon.")
+
+
+def env() -> dict:
+    return {**os.environ, "DOCKER_BUILDKIT": "1"}
+
+
+def docker(*args, check=True, capture=True, timeout=None, input=None) -> subprocess.CompletedProcess:
+    result = subprocess.run([cli(), *args], env=env(), text=True, capture_output=capture, timeout=timeout, input=input)
+    if check and result.returncode != 0:
+        raise HarnessError(f"docker {' '.join(args[:3])} ... failed (exit {result.returncode}): {(result.stderr or '').strip()[-2000:]}")
+    return result
+
+
+def require_daemon() -> None:
+    result = subprocess.run([cli(), "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
+    if result.returncode != 0:
+        raise HarnessError(
+            "no Docker daemon answers (" + (result.stderr.strip().splitlines() or ["no output"])[-1] + "). "
+            "Start one: `make setup` does it where it may (as root: `dockerd > /tmp/dockerd.log 2>&1 &`), "
+            "or start Docker Desktop / `sudo systemctl start docker`.")
+
+
+def image_exists(tag: str) -> bool:
+    return docker("image", "inspect", tag, check=False).returncode == 0
+
+
+def image_size(tag: str) -> int:
+    return int(docker("image", "inspect", "--format", "{{.Size}}", tag).stdout.strip())
+
+
+def build(context, dockerfile, tag: str, build_args: dict | None = None, stream=True) -> None:
+    """BuildKit build through the CLI; prints the build's progress as it goes."""
+    args = ["build", "--progress=plain", "-f", str(dockerfile), "-t", tag]
+    for key, value in (build_args or {}).items():
+        args += ["--build-arg", f"{key}={value}"]
+    args.append(str(context))
+    log(f"docker {' '.join(args)}")
+    result = subprocess.run([cli(), *args], env=env(), text=True,
+                            stdout=None if stream else subprocess.PIPE, stderr=subprocess.STDOUT)
+    if result.returncode != 0:
+        shown = "the build log is above" if stream else "the build log ends:\n" + result.stdout[-3000:]
+        raise HarnessError(f"building {tag} from {dockerfile} failed (exit {result.returncode}); {shown}")

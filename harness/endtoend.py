@@ -1,0 +1,168 @@
+"""The whole path once: bake, build the CPU image, then in a container on a fresh data
+volume run the starter commands in order and check what each one left behind.
+
+    sample -> train -> checkpoint files -> resume (the global step moves on)
+           -> export (TFLite) -> transcribe the held-out set on the device runtime
+"""
+import csv
+import io
+import json
+import re
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import jiwer
+
+from . import base_images, docker_cli
+from .bake import VARIANTS, bake
+from .container import ProjectContainer
+from .log import HarnessError, log
+
+REPO = Path(__file__).resolve().parent.parent
+WORK = REPO / ".harness"
+RUN = "demo"
+CHECKPOINT_SUFFIXES = (".index", ".meta", ".data-00000-of-00001")
+
+
+class Stages:
+    def __init__(self):
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def stage(self, name: str):
+        log(f"--- {name}")
+        started = time.monotonic()
+        try:
+            yield
+        finally:
+            self.seconds[name] = round(time.monotonic() - started, 1)
+            log(f"--- {name}: {self.seconds[name]} s")
+
+
+def image_tag(slug: str, variant: str) -> str:
+    return f"deepspeech-playbook/{slug}:{variant}"
+
+
+def build_image(project: Path, variant: str = "cpu") -> tuple[str, dict]:
+    dockerfile = project / "docker" / f"Dockerfile.{variant}"
+    provenance = {image: base_images.ensure(image) for image in base_images.base_images(dockerfile)}
+    tag = image_tag(project.name, variant)
+    docker_cli.build(project, dockerfile, tag)
+    return tag, provenance
+
+
+def checkpoint_state(box: ProjectContainer, state_file: str) -> tuple[str, int]:
+    text = box.run(["cat", f"/data/runs/{RUN}/checkpoints/{state_file}"], "checkpoints", stream=False)
+    match = re.search(r'^model_checkpoint_path: "(?:.*/)?(([a-z_]+)-(\d+))"', text, re.M)
+    if not match:
+        raise HarnessError(f"/data/runs/{RUN}/checkpoints/{state_file} names no checkpoint:\n{text}")
+    return match.group(1), int(match.group(3))
+
+
+def check_checkpoint_files(box: ProjectContainer, name: str) -> None:
+    listing = box.run(["ls", "-l", f"/data/runs/{RUN}/checkpoints"], "checkpoints", stream=False)
+    for suffix in CHECKPOINT_SUFFIXES:
+        if not re.search(rf"^\S+\s+\d+\s+stt\s+stt\s+[1-9]\d*\s.*\s{re.escape(name + suffix)}$", listing, re.M):
+            raise HarnessError(f"checkpoint file {name}{suffix} is missing, empty or not owned by the non-root user:\n{listing}")
+
+
+def last_json(output: str) -> dict:
+    """The JSON object a starter command prints last, after the engine's own messages."""
+    start = output.rfind("\n{") + 1
+    try:
+        return json.loads(output[start:])
+    except ValueError:
+        raise HarnessError(f"expected the command to end with a JSON summary; it printed:\n{output[-2000:]}")
+
+
+def held_out_set(box: ProjectContainer) -> list[dict]:
+    text = box.run(["cat", "/data/datasets/sample/test.csv"], "test-set", stream=False)
+    return list(csv.DictReader(io.StringIO(text)))
+
+
+def score(reference: str, hypothesis: str) -> dict:
+    return {"reference": reference, "hypothesis": hypothesis,
+            "cer": round(jiwer.cer(reference, hypothesis), 4), "wer": round(jiwer.wer(reference, hypothesis), 4)}
+
+
+def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "reports", report_name: str = "demo") -> dict:
+    docker_cli.require_daemon()
+    stages = Stages()
+    report: dict = {"variant": variant, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    with stages.stage("bake"):
+        project = bake(WORK / variant, VARIANTS[variant])
+    with stages.stage("image_build"):
+        tag, report["base_images"] = build_image(project, "cpu")
+    report["image"] = tag
+    report["image_size_bytes"] = docker_cli.image_size(tag)
+
+    with ProjectContainer(tag, project, project.name, keep=keep) as box:
+        with stages.stage("sample"):
+            box.run(["make", "sample"], "sample")
+        with stages.stage("train"):
+            box.run(["make", "train", f"RUN={RUN}"], "train")
+        with stages.stage("checkpoints"):
+            last, trained_step = checkpoint_state(box, "checkpoint")
+            best, best_step = checkpoint_state(box, "best_dev_checkpoint")
+            check_checkpoint_files(box, last)
+            check_checkpoint_files(box, best)
+        with stages.stage("resume"):
+            box.run(["make", "resume", f"RUN={RUN}"], "resume")
+            # A run that silently started afresh would count its steps from 0 again.
+            _, resumed_step = checkpoint_state(box, "checkpoint")
+            if resumed_step <= trained_step:
+                raise HarnessError(f"resume did not move the global step on: {trained_step} before, {resumed_step} after.")
+        report["steps"] = {"after_train": trained_step, "best_dev_after_train": best_step, "after_resume": resumed_step}
+        with stages.stage("export"):
+            exported = last_json(box.run(["make", "-s", "export", f"RUN={RUN}"], "export"))
+        report["model"] = exported["model"]
+        report["model_size_bytes"] = exported["model_bytes"]
+        with stages.stage("transcribe"):
+            samples = held_out_set(box)
+            files = [f"/data/datasets/sample/{row['wav_filename']}" for row in samples]
+            lines = box.run(["playbook", "transcribe", "--run", RUN, "--json", *files], "transcribe").splitlines()
+            results = [json.loads(line) for line in lines if line.startswith("{")]
+            if len(results) != len(samples):
+                raise HarnessError(f"transcribe gave {len(results)} results for {len(samples)} files.")
+            # The documented command, on one file, must say the same.
+            plain = box.run(["make", "-s", "transcribe", f"RUN={RUN}", f"FILE={files[0]}"], "transcribe", stream=False)
+            if plain.strip().splitlines()[-1].strip() != results[0]["transcript"]:
+                raise HarnessError(f"`make transcribe` said {plain.strip()!r}, the JSON path said {results[0]['transcript']!r}.")
+            # The device runtime has no TensorFlow to import, by construction.
+            box.run(["/opt/device/bin/python", "-c",
+                     "import importlib.util, sys, playbook.transcribe; "
+                     "assert importlib.util.find_spec('tensorflow') is None, 'tensorflow is importable'; "
+                     "assert 'tensorflow' not in sys.modules"], "no-tensorflow", stream=False)
+        report["transcripts"] = [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
+                                      audio_seconds=result["audio_seconds"], decode_seconds=result["decode_seconds"])
+                                 for row, result in zip(samples, results)]
+    references = [t["reference"] for t in report["transcripts"]]
+    hypotheses = [t["hypothesis"] for t in report["transcripts"]]
+    report["cer"] = round(jiwer.cer(references, hypotheses), 4)
+    report["wer"] = round(jiwer.wer(references, hypotheses), 4)
+    report["stages"] = stages.seconds
+    report["total_seconds"] = round(sum(stages.seconds.values()), 1)
+    write_report(report, report_dir, report_name)
+    return report
+
+
+def write_report(report: dict, report_dir: Path, name: str) -> None:
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / f"{name}.json").write_text(json.dumps(report, indent=2) + "\n")
+    (report_dir / f"{name}.md").write_text(markdown(report))
+    log(f"report: {report_dir / (name + '.json')} and {report_dir / (name + '.md')}")
+
+
+def markdown(report: dict) -> str:
+    lines = [f"# End-to-end run: {report['variant']} variant", "",
+             f"Image `{report['image']}`: {report['image_size_bytes'] / 1e6:.0f} MB; base images: "
+             + ", ".join(f"`{k}` ({v})" for k, v in report["base_images"].items()) + ".",
+             f"Model `{report['model']}`: {report['model_size_bytes'] / 1e3:.0f} kB.",
+             f"Global step: {report['steps']['after_train']} after train, {report['steps']['after_resume']} after resume.",
+             f"Held-out set: CER **{report['cer']:.3f}**, WER {report['wer']:.3f} over {len(report['transcripts'])} files.", "",
+             "| stage | seconds |", "|---|---:|"]
+    lines += [f"| {name} | {seconds} |" for name, seconds in report["stages"].items()]
+    lines += [f"| **total** | **{report['total_seconds']}** |", "", "| reference | hypothesis | CER | WER |", "|---|---|---:|---:|"]
+    lines += [f"| {t['reference']} | {t['hypothesis']} | {t['cer']:.3f} | {t['wer']:.3f} |" for t in report["transcripts"]]
+    return "\n".join(lines) + "\n"

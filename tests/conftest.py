@@ -1,0 +1,45 @@
+import os
+import shutil
+import subprocess
+
+import pytest
+
+os.environ.setdefault("TESTCONTAINERS_RYUK_DISABLED", "true")
+
+# CI sets this: a container test that cannot run there must fail, not skip.
+REQUIRE_CONTAINERS = os.environ.get("PLAYBOOK_REQUIRE_CONTAINERS") == "1"
+
+
+def _unavailable(reason: str):
+    if REQUIRE_CONTAINERS:
+        pytest.fail(f"{reason} (PLAYBOOK_REQUIRE_CONTAINERS=1: container tests must run here)")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def docker_engine():
+    from harness import docker_cli
+    from harness.log import HarnessError
+    try:
+        docker_cli.require_daemon()
+    except HarnessError as error:
+        _unavailable(str(error))
+    return docker_cli
+
+
+@pytest.fixture(scope="session")
+def devcontainer_cli():
+    path = shutil.which("devcontainer")
+    if path is None:
+        _unavailable("the Dev Containers CLI is not installed (npm install -g @devcontainers/cli)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def cpu_image(docker_engine, tmp_path_factory):
+    """The default bake's CPU image, built as the harness builds it."""
+    from harness.bake import bake
+    from harness.endtoend import build_image
+    project = bake(tmp_path_factory.mktemp("image-bake"))
+    tag, _ = build_image(project, "cpu")
+    return tag

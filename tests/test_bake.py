@@ -1,0 +1,66 @@
+"""Baking: every option combination renders completely, hooks refuse bad answers clearly."""
+import re
+import subprocess
+import sys
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.main import cookiecutter
+
+from harness.bake import TEMPLATE, bake, template_defaults
+
+COMBINATIONS = [
+    {"gpu_devcontainer": True},
+    {"gpu_devcontainer": False},
+    {"project_name": "Zoë's Speech Lab", "gpu_devcontainer": True},
+    {"project_name": "Wake Word 2", "project_slug": "wake-word-2", "gpu_devcontainer": False},
+]
+GPU_ONLY = [".devcontainer/gpu/devcontainer.json", "docker/Dockerfile.gpu", "docker/requirements.gpu.txt"]
+UNRENDERED = re.compile(r"{{\s*cookiecutter|{%|cookiecutter\.")
+
+
+def test_every_option_is_combined():
+    options = [key for key, value in template_defaults().items() if isinstance(value, (bool, list))]
+    assert options == ["gpu_devcontainer"], "a new choice option needs its combinations in COMBINATIONS"
+
+
+@pytest.mark.parametrize("context", COMBINATIONS, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
+def test_bake_renders_completely(tmp_path, context):
+    project = bake(tmp_path, context)
+    files = [p for p in project.rglob("*") if p.is_file()]
+    assert files
+    for path in files:
+        text = path.read_text(encoding="utf-8")
+        assert not UNRENDERED.search(text), f"unrendered template syntax in {path.relative_to(project)}"
+    for relative in GPU_ONLY:
+        assert (project / relative).exists() == context["gpu_devcontainer"], relative
+    assert (project / ".devcontainer/cpu/devcontainer.json").is_file()
+    assert (project / "docker/Dockerfile.cpu").is_file()
+
+
+def test_special_characters_make_a_valid_slug(tmp_path):
+    project = bake(tmp_path, {"project_name": "Zoë's Speech Lab"})
+    assert project.name == "zoe-s-speech-lab"
+    assert "Zoë's Speech Lab (CPU)" in (project / ".devcontainer/cpu/devcontainer.json").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("slug", ["Bad Slug", "9lives", "under_score", "trailing-", "a" * 51])
+def test_invalid_slug_is_refused(tmp_path, slug):
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context={"project_slug": slug})
+    assert not any(tmp_path.iterdir()), "a refused bake must leave nothing behind"
+
+
+def test_invalid_slug_message_is_one_clear_sentence(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input", "-o", str(tmp_path),
+                             "project_slug=Bad Slug"], capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "project_slug 'Bad Slug' is not valid: use 1-50 lowercase letters" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_cookiecutter_cli_no_input_works(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "cookiecutter", str(TEMPLATE), "--no-input", "-o", str(tmp_path)],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "speech-to-text" / "Makefile").is_file()

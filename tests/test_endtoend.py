@@ -1,0 +1,47 @@
+"""The default template trains, resumes, exports and transcribes in its CPU container."""
+import json
+
+import pytest
+
+from harness import endtoend
+
+pytestmark = pytest.mark.container
+
+
+@pytest.fixture(scope="module")
+def report(docker_engine, tmp_path_factory):
+    report_dir = tmp_path_factory.mktemp("reports")
+    result = endtoend.run(variant="cpu", report_dir=report_dir)
+    result["_dir"] = report_dir
+    return result
+
+
+def test_report_files_hold_the_required_fields(report):
+    saved = json.loads((report["_dir"] / "demo.json").read_text())
+    for key in ("stages", "image_size_bytes", "model_size_bytes", "transcripts"):
+        assert key in saved
+    assert set(saved["stages"]) >= {"image_build", "sample", "train", "resume", "export", "transcribe"}
+    assert all(seconds >= 0 for seconds in saved["stages"].values())
+    assert "| reference | hypothesis | CER | WER |" in (report["_dir"] / "demo.md").read_text()
+
+
+def test_resume_continues_the_global_step(report):
+    steps = report["steps"]
+    assert 0 < steps["best_dev_after_train"] <= steps["after_train"] < steps["after_resume"]
+
+
+def test_export_is_a_real_tflite_model(report):
+    assert report["model"].startswith("/data/exports/demo/best-")
+    assert report["model_size_bytes"] > 100_000
+
+
+def test_held_out_transcripts_are_close_to_their_references(report):
+    transcripts = report["transcripts"]
+    assert len(transcripts) == 10
+    for item in transcripts:
+        assert set(item) >= {"reference", "hypothesis", "cer", "wer"}
+    assert report["cer"] <= 0.25, transcripts
+
+
+def test_image_is_a_plausible_size(report):
+    assert 500e6 < report["image_size_bytes"] < 3e9

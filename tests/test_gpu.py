@@ -1,0 +1,34 @@
+"""The GPU variant: built and run only where an NVIDIA runtime and NVIDIA's registry are available."""
+import json
+
+import pytest
+
+from harness import base_images
+from harness.bake import bake
+from harness.log import HarnessError
+
+pytestmark = [pytest.mark.container, pytest.mark.gpu]
+GPU_BASE = "nvcr.io/nvidia/tensorflow:23.03-tf1-py3"
+
+
+@pytest.fixture(scope="module")
+def nvidia_engine(docker_engine):
+    runtimes = json.loads(docker_engine.docker("info", "--format", "{{json .Runtimes}}").stdout or "{}")
+    if "nvidia" not in runtimes:
+        pytest.skip(f"no GPU here: the Docker engine has no 'nvidia' runtime (it has: {', '.join(sorted(runtimes))}), "
+                    "so `--gpus all` cannot start the GPU dev container")
+    try:
+        base_images.ensure(GPU_BASE)
+    except HarnessError as error:
+        pytest.skip(f"{GPU_BASE} is not available and has no stand-in: {error}")
+    return docker_engine
+
+
+def test_gpu_image_sees_the_gpu_and_exports(nvidia_engine, tmp_path):
+    project = bake(tmp_path, {"gpu_devcontainer": True})
+    tag = f"deepspeech-playbook/{project.name}:gpu"
+    nvidia_engine.build(project, project / "docker/Dockerfile.gpu", tag)
+    out = nvidia_engine.docker("run", "--rm", "--gpus", "all", tag, "sh", "-c",
+                               "nvidia-smi -L && python -c 'import tensorflow as tf; print(tf.test.is_gpu_available())'"
+                               " && /opt/tflite-venv/bin/python -c 'import tensorflow as tf; print(tf.lite.TFLiteConverter)'")
+    assert "GPU 0" in out.stdout and "True" in out.stdout

@@ -1,0 +1,132 @@
+"""A small synthetic English corpus spoken by espeak-ng, in the DeepSpeech CSV format.
+
+Sentences come from a tiny home-automation grammar so that a small model can
+learn them in minutes. The dev and test sets hold sentences that never occur in
+the training set, spoken by the same voices: the test set measures whether the
+model learned characters, not whole utterances.
+"""
+import csv
+import itertools
+import json
+import random
+import shutil
+import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+from .errors import UserError
+from .settings import SAMPLE_RATE
+
+ALPHABET = [" "] + [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["'"]
+
+# espeak-ng voice+variant names and speaking rates (words per minute).
+VOICES = ["en-us", "en-gb", "en-us+f3", "en-gb+m3", "en-us+m5", "en-029"]
+SPEEDS = [140, 165, 190]
+
+DEVICES = ["light", "fan", "heater", "radio", "lamp"]
+ROOMS = ["kitchen", "bedroom", "garage", "hallway", "office"]
+NUMBERS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+OPENINGS = ["door", "window", "curtains", "gate"]
+
+
+def _sentences():
+    for state, device, room in itertools.product(["on", "off"], DEVICES, ROOMS):
+        yield "turn {} the {} in the {}".format(state, device, room)
+    for state, device in itertools.product(["on", "off"], DEVICES):
+        yield "turn {} the {}".format(state, device)
+    for device, number in itertools.product(DEVICES, NUMBERS):
+        yield "set the {} to level {}".format(device, number)
+    for number in NUMBERS:
+        yield "set a timer for {} minutes".format(number)
+    for verb, thing in itertools.product(["open", "close"], OPENINGS):
+        yield "{} the {}".format(verb, thing)
+    for verb in ["play", "stop", "pause"]:
+        yield "{} the music".format(verb)
+
+
+SPLITS = {"train": 111, "dev": 10, "test": 10}
+# Training sentences are spoken by two different voices, for acoustic variety.
+TAKES = {"train": 2, "dev": 1, "test": 1}
+
+
+def plan(seed):
+    """Which sentence each split gets, and which voice and speed speaks it."""
+    rng = random.Random(seed)
+    sentences = list(_sentences())
+    rng.shuffle(sentences)
+    plans, start = {}, 0
+    for split, count in SPLITS.items():
+        chosen = sentences[start:start + count]
+        start += count
+        plans[split] = [
+            {"transcript": text, "voice": voice, "speed": rng.choice(SPEEDS)}
+            for text in chosen
+            for voice in rng.sample(VOICES, TAKES[split])
+        ]
+    return plans
+
+
+def _require_tools():
+    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
+    if missing:
+        raise UserError(
+            "{} not found: the sample corpus is spoken by espeak-ng and resampled by sox; "
+            "run this inside the project's container, or install them (apt-get install espeak-ng sox).".format(
+                " and ".join(missing)))
+
+
+def _speak(item, wav_path):
+    with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
+        subprocess.run(["espeak-ng", "-v", item["voice"], "-s", str(item["speed"]), "-w", raw.name,
+                        item["transcript"]], check=True, capture_output=True)
+        # DeepSpeech wants 16 kHz, mono, 16-bit PCM WAV.
+        subprocess.run(["sox", raw.name, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav_path)],
+                       check=True, capture_output=True)
+
+
+def make_sample(out_dir, seed=1):
+    """Write the corpus to out_dir; return the manifest. Never overwrites another dataset."""
+    out_dir = Path(out_dir)
+    manifest_path = out_dir / "manifest.json"
+    expected = {"generator": "playbook.sample", "seed": seed, "splits": SPLITS, "takes": TAKES, "voices": VOICES}
+    if manifest_path.exists():
+        manifest = json.loads(manifest_path.read_text())
+        if {k: manifest.get(k) for k in expected} == expected:
+            manifest["reused"] = True
+            return manifest
+        raise UserError("{} already holds a different dataset; choose another --out or remove it yourself.".format(out_dir))
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise UserError("{} is not empty and is not a sample corpus; choose another --out.".format(out_dir))
+    _require_tools()
+
+    plans = plan(seed)
+    work = out_dir.with_name(out_dir.name + ".partial")
+    shutil.rmtree(str(work), ignore_errors=True)
+    (work / "wav").mkdir(parents=True)
+    jobs = []
+    for split, items in plans.items():
+        for index, item in enumerate(items):
+            item["wav_filename"] = "wav/{}-{:03d}.wav".format(split, index)
+            jobs.append((item, work / item["wav_filename"]))
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        list(pool.map(lambda job: _speak(*job), jobs))
+
+    seconds = 0.0
+    for split, items in plans.items():
+        with open(str(work / "{}.csv".format(split)), "w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["wav_filename", "wav_filesize", "transcript"])
+            for item in items:
+                size = (work / item["wav_filename"]).stat().st_size
+                seconds += (size - 44) / (2.0 * SAMPLE_RATE)
+                writer.writerow([item["wav_filename"], size, item["transcript"]])
+    (work / "alphabet.txt").write_text("".join(label + "\n" for label in ALPHABET))
+    manifest = dict(expected, seconds_of_audio=round(seconds, 1),
+                    files={split: len(items) for split, items in plans.items()})
+    (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
+    if out_dir.exists():
+        out_dir.rmdir()
+    work.rename(out_dir)
+    manifest["reused"] = False
+    return manifest

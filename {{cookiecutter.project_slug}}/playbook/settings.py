@@ -1,0 +1,44 @@
+"""Where things live and the defaults every command starts from.
+
+This module is imported by both interpreters in the container (the engine's
+CPython 3.7 and the device runtime's CPython 3.11), so it uses only the
+standard library and syntax both understand.
+"""
+import os
+import sys
+from pathlib import Path
+
+# Everything a user makes lives on the data volume, never in the image or the
+# workspace: datasets, runs (checkpoints, summaries, flags), exports, caches.
+DATA_ROOT = Path(os.environ.get("PLAYBOOK_DATA", "/data"))
+DATASETS = DATA_ROOT / "datasets"
+RUNS = DATA_ROOT / "runs"
+EXPORTS = DATA_ROOT / "exports"
+CACHE = DATA_ROOT / "cache"
+
+SAMPLE_DATASET = DATASETS / "sample"
+
+# The device runtime is a separate interpreter with tflite-runtime and numpy
+# only, so that transcription cannot import TensorFlow by accident.
+DEVICE_PYTHON = os.environ.get("PLAYBOOK_DEVICE_PYTHON", "/opt/device/bin/python")
+
+# TFLite export needs upstream TensorFlow 1.15.4; the GPU image keeps it in a
+# separate CPython 3.7 venv because NVIDIA's TF1 has no tf.lite converter.
+EXPORT_PYTHON = os.environ.get("PLAYBOOK_EXPORT_PYTHON", sys.executable)
+
+SAMPLE_RATE = 16000
+
+# Small-model defaults: the bundled sample trains in a few minutes on two CPU
+# cores. Real data wants n_hidden 1024-2048 and many more epochs.
+TRAIN_DEFAULTS = {
+    "n_hidden": 192,
+    "epochs": 40,
+    "resume_epochs": 5,
+    "train_batch_size": 8,
+    "dev_batch_size": 8,
+    "learning_rate": 0.002,
+    "dropout_rate": 0.05,
+    "checkpoint_secs": 60,
+    "max_to_keep": 3,
+    "random_seed": 4568,
+}
