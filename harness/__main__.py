@@ -14,7 +14,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m harness", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="bake, build, train, resume, export and transcribe in the container")
-    run.add_argument("--variant", choices=sorted(v for v in VARIANTS if v != "default"), default="cpu")
+    run.add_argument("--variant", choices=sorted(VARIANTS), default="cpu")
     run.add_argument("--keep", action="store_true", help="leave the container and its data volume in place for inspection")
     args = parser.parse_args(argv)
     try:

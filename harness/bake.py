@@ -9,10 +9,10 @@ from .log import HarnessError
 
 TEMPLATE = Path(__file__).resolve().parent.parent
 
-# Option combinations the harness and tests bake, by variant name.
+# What `python -m harness run --variant NAME` bakes (template answers) before building
+# that variant's container. "cpu": the default answers, built and run in the CPU container.
 VARIANTS = {
-    "cpu": {"gpu_devcontainer": False},
-    "default": {},
+    "cpu": {},
 }
 
 

@@ -7,8 +7,18 @@ from harness import base_images
 from harness.bake import bake
 from harness.log import HarnessError
 
-pytestmark = [pytest.mark.container, pytest.mark.gpu]
 GPU_BASE = "nvcr.io/nvidia/tensorflow:23.03-tf1-py3"
+
+
+@pytest.mark.container
+def test_gpu_dockerfile_parses(docker_engine, tmp_path):
+    """BuildKit parses every instruction before it resolves images, so asking for a stage that does not
+    exist proves the file parses without reaching NVIDIA's registry (a parse error would come first)."""
+    project = bake(tmp_path, {"gpu_devcontainer": True})
+    result = docker_engine.docker("build", "--target", "no-such-stage", "-f", str(project / "docker/Dockerfile.gpu"),
+                                  str(project), check=False)
+    assert result.returncode != 0
+    assert "target stage no-such-stage could not be found" in result.stderr, result.stderr[-2000:]
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +34,8 @@ def nvidia_engine(docker_engine):
     return docker_engine
 
 
+@pytest.mark.container
+@pytest.mark.gpu
 def test_gpu_image_sees_the_gpu_and_exports(nvidia_engine, tmp_path):
     project = bake(tmp_path, {"gpu_devcontainer": True})
     tag = f"deepspeech-playbook/{project.name}:gpu"
