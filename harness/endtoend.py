@@ -60,8 +60,8 @@ def checkpoint_state(box: ProjectContainer, state_file: str) -> tuple[str, int]:
     return match.group(1), int(match.group(3))
 
 
-def check_checkpoint_files(box: ProjectContainer, name: str) -> None:
-    listing = box.run(["ls", "-l", f"/data/runs/{RUN}/checkpoints"], "checkpoints", stream=False)
+def check_checkpoint_files(box: ProjectContainer, name: str, folder: str = "checkpoints") -> None:
+    listing = box.run(["ls", "-l", f"/data/runs/{RUN}/{folder}"], "checkpoints", stream=False)
     for suffix in CHECKPOINT_SUFFIXES:
         if not re.search(rf"^\S+\s+\d+\s+stt\s+stt\s+[1-9]\d*\s.*\s{re.escape(name + suffix)}$", listing, re.M):
             raise HarnessError(f"checkpoint file {name}{suffix} is missing, empty or not owned by the non-root user:\n{listing}")
@@ -113,6 +113,8 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
             _, resumed_step = checkpoint_state(box, "checkpoint")
             if resumed_step <= trained_step:
                 raise HarnessError(f"resume did not move the global step on: {trained_step} before, {resumed_step} after.")
+            # The engine may replace best_dev during a resume; the run keeps the earlier one.
+            check_checkpoint_files(box, best, folder="kept")
         report["steps"] = {"after_train": trained_step, "best_dev_after_train": best_step, "after_resume": resumed_step}
         with stages.stage("export"):
             exported = last_json(box.run(["make", "-s", "export", f"RUN={RUN}"], "export"))

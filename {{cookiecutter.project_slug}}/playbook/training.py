@@ -6,6 +6,7 @@ geometry), `checkpoints/` (the engine's `train-N` and `best_dev-N` files),
 Exports go to EXPORTS/<name>/<checkpoint>/ and are never overwritten.
 """
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -106,10 +107,35 @@ def load_run(name):
     return run, json.loads((run / "run.json").read_text())
 
 
+def keep_best(run):
+    """Hard-link the current best-dev checkpoint into RUN/kept/ and return its name.
+
+    The engine forgets the best dev loss between invocations, so the first epoch of
+    a resumed run replaces best_dev-N even when it is worse; the links keep the old
+    files (rotation unlinks them) at no cost in disk space.
+    """
+    step = checkpoint_step(run / "checkpoints", "best_dev_checkpoint")
+    if step is None:
+        return None
+    kept = run / "kept"
+    kept.mkdir(exist_ok=True)
+    for source in (run / "checkpoints").glob("best_dev-{}.*".format(step)):
+        target = kept / source.name
+        if not target.exists():
+            try:
+                os.link(str(source), str(target))
+            except OSError:
+                shutil.copy2(str(source), str(target))
+    return "best_dev-{}".format(step)
+
+
 def resume(name, epochs=None):
     run, config = load_run(name)
     if checkpoint_step(run / "checkpoints", "checkpoint") is None:
         raise UserError("run '{}' has no saved checkpoint to resume from; start it again under a new name.".format(name))
+    kept = keep_best(run)
+    if kept:
+        print("kept {} in {} (the engine may replace best_dev during this resume)".format(kept, run / "kept"), flush=True)
     _engine("train", _training_flags(config, run, epochs or config["resume_epochs"], "last"), run)
     return summary(name)
 
