@@ -34,8 +34,10 @@ def devcontainer(docker_engine, devcontainer_cli, tmp_path_factory):
         yield {"slug": slug, "result": result, "inspect": inspect, "exec": exec_}
     finally:
         if container_id:
-            image = docker_engine.docker("inspect", "--format", "{{.Image}}", container_id, check=False).stdout.strip()
             docker_engine.docker("rm", "-f", container_id, check=False)
+        # `up` tags vsc-<folder>-<hash> and, for a non-root remoteUser, a -uid image on top of it.
+        images = docker_engine.docker("images", "--format", "{{.Repository}}", check=False).stdout.split()
+        for image in (i for i in images if i.startswith(f"vsc-{slug}-")):
             docker_engine.docker("rmi", image, check=False)
         docker_engine.docker("volume", "rm", f"{slug}-data", check=False)
 
