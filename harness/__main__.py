@@ -1,9 +1,11 @@
-"""python -m harness run [--variant cpu] [--keep]
+"""python -m harness run [--variant cpu] [--keep] | chapters [NAME...]
 
-Bakes the template, builds the variant's image and runs the starter commands in
-a container end to end; writes reports/demo.json and reports/demo.md.
+run: bakes the template, builds the variant's image and runs the starter commands in a
+container end to end; writes reports/demo.json and reports/demo.md.
+chapters: executes the generated project's Playbook chapters; writes reports/chapters.json.
 """
 import argparse
+import json
 import sys
 
 from .bake import VARIANTS
@@ -16,8 +18,17 @@ def main(argv=None) -> int:
     run = commands.add_parser("run", help="bake, build, train, resume, export and transcribe in the container")
     run.add_argument("--variant", choices=sorted(VARIANTS), default="cpu")
     run.add_argument("--keep", action="store_true", help="leave the container and its data volume in place for inspection")
+    chapters = commands.add_parser("chapters", help="execute the generated project's Playbook chapters in its container")
+    chapters.add_argument("names", nargs="*", metavar="NAME", help="chapters to run (default: all)")
     args = parser.parse_args(argv)
     try:
+        from . import docker_cli
+        docker_cli.require_daemon()
+        if args.command == "chapters":
+            from . import chapters as chapter_runner
+            report = chapter_runner.run(args.names)
+            print(json.dumps(report, indent=2))
+            return 0 if all(r["passed"] for r in report.values()) else 1
         from . import endtoend
         report = endtoend.run(variant=args.variant, keep=args.keep)
     except HarnessError as error:

@@ -1,14 +1,21 @@
 """playbook: the project's starter commands.
 
-  sample      make the synthetic espeak-ng corpus on the data volume
-  train       start a named run
-  resume      continue a named run from its last checkpoint
-  export      export a run's checkpoint to TFLite
-  transcribe  transcribe WAV files with an exported model (no TensorFlow)
+  sample       make the synthetic espeak-ng corpus on the data volume
+  train        start a named run (settings: defaults < --config FILE < --set key=value)
+  resume       continue a run from its last (or best) checkpoint
+  evaluate     WER/CER of a checkpoint on a test set, with best, median and worst samples
+  export       export a checkpoint to TFLite
+  finetune     new run from another run's weights: same alphabet, new data, lower learning rate
+  transfer     new run for a new alphabet: another run's weights without its output layers
+  runs         list runs; checkpoints: list a run's checkpoints
+  search       Optuna search over learning rate, dropout and n_hidden
+  config       list every setting with its default, engine flag and when to change it
+  transcribe   transcribe WAV files with an exported model (no TensorFlow)
 """
 import argparse
 import json
 import os
+import shlex
 import sys
 
 from . import settings
@@ -19,9 +26,20 @@ def _print(result):
     print(json.dumps(result, indent=2), flush=True)
 
 
+def _table(rows, columns):
+    if not rows:
+        print("(none)")
+        return
+    cells = [[str(row.get(c, "")) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths)))
+
+
 def _cmd_sample(args):
     from .sample import make_sample
-    manifest = make_sample(args.out, seed=args.seed)
+    manifest = make_sample(args.out, seed=args.seed, digits=args.digits)
     state = "already there, kept as it is" if manifest["reused"] else "written"
     print("sample corpus {}: {} ({} files, {} s of audio)".format(
         state, args.out, sum(manifest["files"].values()), manifest["seconds_of_audio"]))
@@ -29,18 +47,68 @@ def _cmd_sample(args):
 
 def _cmd_train(args):
     from .training import train
-    overrides = {key: getattr(args, key) for key in ("epochs", "n_hidden", "learning_rate", "train_batch_size")}
-    _print(train(args.run, args.dataset, overrides))
+    _print(train(args.run, args.dataset, args.config, args.set, command_line=args.command_line))
 
 
 def _cmd_resume(args):
     from .training import resume
-    _print(resume(args.run, args.epochs))
+    _print(resume(args.run, load=args.load, epochs=args.epochs, command_line=args.command_line))
+
+
+def _cmd_evaluate(args):
+    from .training import evaluate
+    _print(evaluate(args.run, args.checkpoint, args.dataset, command_line=args.command_line))
 
 
 def _cmd_export(args):
     from .training import export
-    _print(export(args.run, args.checkpoint))
+    _print(export(args.run, args.checkpoint, command_line=args.command_line))
+
+
+def _cmd_finetune(args):
+    from .training import finetune
+    _print(finetune(args.source, args.run, args.dataset, args.config, args.set, load=args.load, command_line=args.command_line))
+
+
+def _cmd_transfer(args):
+    from .training import transfer
+    _print(transfer(args.source, args.run, args.dataset, args.drop_layers, args.config, args.set, load=args.load,
+                    command_line=args.command_line))
+
+
+def _cmd_runs(args):
+    from .training import list_runs
+    rows = list_runs()
+    if args.json:
+        return _print(rows)
+    for row in rows:
+        row["size"] = "{:.1f} MB".format(row["bytes"] / 1e6)
+        row["best_dev_loss"] = "" if row["best_dev_loss"] is None else "{:.3f}".format(row["best_dev_loss"])
+    _table(rows, ["run", "kind", "epochs", "last_step", "best_dev_step", "best_dev_loss", "created", "updated", "size"])
+
+
+def _cmd_checkpoints(args):
+    from .training import list_checkpoints, load_run
+    run, _ = load_run(args.run)
+    rows = list_checkpoints(run)
+    if args.json:
+        return _print(rows)
+    for row in rows:
+        row["size"] = "{:.1f} MB".format(row["bytes"] / 1e6)
+    _table(rows, ["checkpoint", "kind", "step", "saved", "size"])
+
+
+def _cmd_search(args):
+    from .search import search
+    _print(search(args.name, args.dataset, trials=args.trials, epochs=args.epochs, seed=args.seed, base_overrides=args.set))
+
+
+def _cmd_config(args):
+    from . import config
+    if args.markdown:
+        sys.stdout.write(config.markdown_table())
+    else:
+        sys.stdout.write(config.to_toml(config.defaults(), documented=True))
 
 
 def _cmd_transcribe(args):
@@ -55,35 +123,85 @@ def _cmd_transcribe(args):
     os.execv(settings.DEVICE_PYTHON, command)
 
 
+def _settings_options(parser):
+    parser.add_argument("--config", metavar="FILE", help="TOML file of settings (`playbook config` prints them all)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one setting; repeatable")
+
+
+def _checkpoint_option(parser, default):
+    parser.add_argument("--checkpoint", default=default,
+                        help="best, last, train-N, best_dev-N or kept/best_dev-N (default: %(default)s)")
+
+
 def parser():
     main = argparse.ArgumentParser(prog="playbook", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     commands = main.add_subparsers(dest="command", metavar="COMMAND")
     commands.required = True
+    dataset_help = "folder with train.csv, dev.csv (test.csv) and alphabet.txt (default: %(default)s)"
 
     sample = commands.add_parser("sample", help="make the synthetic sample corpus")
     sample.add_argument("--out", default=str(settings.SAMPLE_DATASET), help="default: %(default)s")
-    sample.add_argument("--seed", type=int, default=1, help="default: %(default)s")
+    sample.add_argument("--seed", type=int, default=1, help="which sentences go to which split and voice (default: %(default)s)")
+    sample.add_argument("--digits", action="store_true", help="write numbers as digits: the alphabet gains 0-9")
     sample.set_defaults(func=_cmd_sample)
 
-    defaults = settings.TRAIN_DEFAULTS
     train = commands.add_parser("train", help="start a named run")
     train.add_argument("--run", required=True, help="run name; its folder is {}/<run>".format(settings.RUNS))
-    train.add_argument("--dataset", default=str(settings.SAMPLE_DATASET), help="folder with train.csv, dev.csv, alphabet.txt (default: %(default)s)")
-    train.add_argument("--epochs", type=int, help="default: {}".format(defaults["epochs"]))
-    train.add_argument("--n-hidden", dest="n_hidden", type=int, help="default: {}".format(defaults["n_hidden"]))
-    train.add_argument("--learning-rate", dest="learning_rate", type=float, help="default: {}".format(defaults["learning_rate"]))
-    train.add_argument("--batch-size", dest="train_batch_size", type=int, help="default: {}".format(defaults["train_batch_size"]))
+    train.add_argument("--dataset", default=str(settings.SAMPLE_DATASET), help=dataset_help)
+    _settings_options(train)
     train.set_defaults(func=_cmd_train)
 
     resume = commands.add_parser("resume", help="continue a run from its last checkpoint")
     resume.add_argument("--run", required=True)
-    resume.add_argument("--epochs", type=int, help="more epochs to train (default: {})".format(defaults["resume_epochs"]))
+    resume.add_argument("--load", choices=["last", "best"], default="last", help="which checkpoint to continue from (default: %(default)s)")
+    resume.add_argument("--epochs", type=int, help="more epochs to train (default: the run's resume_epochs)")
     resume.set_defaults(func=_cmd_resume)
+
+    evaluate = commands.add_parser("evaluate", help="WER/CER of a checkpoint on a test set")
+    evaluate.add_argument("--run", required=True)
+    _checkpoint_option(evaluate, "best")
+    evaluate.add_argument("--dataset", help="folder with test.csv (default: the run's dataset)")
+    evaluate.set_defaults(func=_cmd_evaluate)
 
     export = commands.add_parser("export", help="export a checkpoint to TFLite")
     export.add_argument("--run", required=True)
-    export.add_argument("--checkpoint", choices=["best", "last"], default="best", help="default: %(default)s")
+    _checkpoint_option(export, "best")
     export.set_defaults(func=_cmd_export)
+
+    for name, helptext in (("finetune", "new run seeded from another run's weights (same alphabet)"),
+                           ("transfer", "new run for a new alphabet from another run's weights")):
+        command = commands.add_parser(name, help=helptext)
+        command.add_argument("--from", dest="source", required=True, metavar="RUN", help="the source run")
+        command.add_argument("--run", required=True, help="the new run's name")
+        command.add_argument("--dataset", required=True, help="folder with train.csv, dev.csv and alphabet.txt")
+        command.add_argument("--load", choices=["best", "last"], default="best", help="source checkpoint (default: %(default)s)")
+        if name == "transfer":
+            command.add_argument("--drop-layers", dest="drop_layers", type=int, default=1,
+                                 help="how many output-side layers to re-initialise, 1-5 (default: %(default)s)")
+        _settings_options(command)
+        command.set_defaults(func=_cmd_finetune if name == "finetune" else _cmd_transfer)
+
+    runs = commands.add_parser("runs", help="list runs")
+    runs.add_argument("--json", action="store_true")
+    runs.set_defaults(func=_cmd_runs)
+
+    checkpoints = commands.add_parser("checkpoints", help="list a run's checkpoints")
+    checkpoints.add_argument("--run", required=True)
+    checkpoints.add_argument("--json", action="store_true")
+    checkpoints.set_defaults(func=_cmd_checkpoints)
+
+    search = commands.add_parser("search", help="Optuna search over learning rate, dropout and n_hidden")
+    search.add_argument("--name", required=True, help="search name; trials are runs <name>-tNN")
+    search.add_argument("--dataset", default=str(settings.SAMPLE_DATASET), help=dataset_help)
+    search.add_argument("--trials", type=int, default=4, help="default: %(default)s")
+    search.add_argument("--epochs", type=int, default=8, help="epochs per trial (default: %(default)s)")
+    search.add_argument("--seed", type=int, default=1, help="sampler seed (default: %(default)s)")
+    search.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed setting for every trial")
+    search.set_defaults(func=_cmd_search)
+
+    config = commands.add_parser("config", help="print every setting with its default, engine flag and advice")
+    config.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    config.set_defaults(func=_cmd_config)
 
     transcribe = commands.add_parser("transcribe", help="transcribe WAV files with an exported model")
     transcribe.add_argument("files", nargs="+", metavar="FILE")
@@ -96,7 +214,9 @@ def parser():
 
 
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
+    args.command_line = "playbook " + " ".join(shlex.quote(a) for a in argv)
     try:
         args.func(args)
     except UserError as error:

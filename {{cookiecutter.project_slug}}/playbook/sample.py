@@ -26,7 +26,7 @@ SPEEDS = [140, 165, 190]
 
 DEVICES = ["light", "fan", "heater", "radio", "lamp"]
 ROOMS = ["kitchen", "bedroom", "garage", "hallway", "office"]
-NUMBERS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+NUMBERS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]  # 1-10
 OPENINGS = ["door", "window", "curtains", "gate"]
 
 
@@ -85,11 +85,21 @@ def _speak(item, wav_path):
                        check=True, capture_output=True)
 
 
-def make_sample(out_dir, seed=1):
-    """Write the corpus to out_dir; return the manifest. Never overwrites another dataset."""
+def written_with_digits(text):
+    """'set a timer for ten minutes' -> 'set a timer for 10 minutes' (what the audio says is unchanged)."""
+    return " ".join(str(NUMBERS.index(word) + 1) if word in NUMBERS else word for word in text.split())
+
+
+def make_sample(out_dir, seed=1, digits=False):
+    """Write the corpus to out_dir; return the manifest. Never overwrites another dataset.
+
+    digits=True writes numbers as digits in the transcripts, so the alphabet gains 0-9:
+    a second language, in effect, for trying transfer learning.
+    """
     out_dir = Path(out_dir)
     manifest_path = out_dir / "manifest.json"
-    expected = {"generator": "playbook.sample", "seed": seed, "splits": SPLITS, "takes": TAKES, "voices": VOICES}
+    expected = {"generator": "playbook.sample", "seed": seed, "splits": SPLITS, "takes": TAKES, "voices": VOICES,
+                "digits": digits}
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
         if {k: manifest.get(k) for k in expected} == expected:
@@ -120,8 +130,10 @@ def make_sample(out_dir, seed=1):
             for item in items:
                 size = (work / item["wav_filename"]).stat().st_size
                 seconds += (size - 44) / (2.0 * SAMPLE_RATE)
-                writer.writerow([item["wav_filename"], size, item["transcript"]])
-    (work / "alphabet.txt").write_text("".join(label + "\n" for label in ALPHABET))
+                writer.writerow([item["wav_filename"], size,
+                                 written_with_digits(item["transcript"]) if digits else item["transcript"]])
+    alphabet = ALPHABET + [str(d) for d in range(10)] if digits else ALPHABET
+    (work / "alphabet.txt").write_text("".join(label + "\n" for label in alphabet))
     manifest = dict(expected, seconds_of_audio=round(seconds, 1),
                     files={split: len(items) for split, items in plans.items()})
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

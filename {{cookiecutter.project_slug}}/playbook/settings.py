@@ -14,6 +14,7 @@ DATA_ROOT = Path(os.environ.get("PLAYBOOK_DATA", "/data"))
 DATASETS = DATA_ROOT / "datasets"
 RUNS = DATA_ROOT / "runs"
 EXPORTS = DATA_ROOT / "exports"
+SEARCHES = DATA_ROOT / "searches"
 CACHE = DATA_ROOT / "cache"
 
 SAMPLE_DATASET = DATASETS / "sample"
@@ -27,18 +28,3 @@ DEVICE_PYTHON = os.environ.get("PLAYBOOK_DEVICE_PYTHON", "/opt/device/bin/python
 EXPORT_PYTHON = os.environ.get("PLAYBOOK_EXPORT_PYTHON", sys.executable)
 
 SAMPLE_RATE = 16000
-
-# Small-model defaults: the bundled sample trains in a few minutes on two CPU
-# cores. Real data wants n_hidden 1024-2048 and many more epochs.
-TRAIN_DEFAULTS = {
-    "n_hidden": 192,
-    "epochs": 40,
-    "resume_epochs": 5,
-    "train_batch_size": 8,
-    "dev_batch_size": 8,
-    "learning_rate": 0.002,
-    "dropout_rate": 0.05,
-    "checkpoint_secs": 60,
-    "max_to_keep": 3,
-    "random_seed": 4568,
-}

@@ -1,110 +1,121 @@
 """Named training runs on the data volume, driven through the Coqui STT training engine.
 
-A run lives in RUNS/<name>: `run.json` (what it was trained on and with which
-geometry), `checkpoints/` (the engine's `train-N` and `best_dev-N` files),
-`summaries/` (TensorBoard) and `invocations.jsonl` (one line per command).
-Exports go to EXPORTS/<name>/<checkpoint>/ and are never overwritten.
+RUNS/<run>/
+  run.json            what the run is: dataset, alphabet, engine version, source run (fine-tune/transfer)
+  config.toml         the exact resolved hyperparameters (playbook/config.py)
+  alphabet.txt        the labels its output layer was trained for
+  invocations.jsonl   append-only: one line when a command starts, one when it ends
+  epochs.jsonl        train and dev loss of every epoch, across invocations
+  loss.png            training curves
+  checkpoints/        the engine's train-N and best_dev-N checkpoints, summaries/ (TensorBoard)
+  kept/               best-dev checkpoints a resume would otherwise have replaced
+  evaluations/        one JSON report per evaluate
+Exports go to EXPORTS/<run>/<checkpoint>/ and are never overwritten.
 """
 import json
 import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
+from . import config as configuration
 from . import settings
 from .errors import UserError
 
+TRAIN_LINE = re.compile(r"Finished training epoch (\d+) - loss: ([0-9.eE+-]+|nan|inf)")
+DEV_LINE = re.compile(r"Finished validating epoch (\d+) on .* - loss: ([0-9.eE+-]+|nan|inf)")
+STATE_LINE = re.compile(r'^model_checkpoint_path: "(?:.*/)?([a-z_]+-\d+)"', re.M)
+CHECKPOINT_NAME = re.compile(r"^(?:kept/)?(train|best_dev)-(\d+)$")
+
+
+def now():
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
 def run_dir(name):
-    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", name):
+    if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", name or ""):
         raise UserError("run name '{}' may hold only letters, digits, '.', '_' and '-'.".format(name))
     return settings.RUNS / name
 
 
-def checkpoint_step(checkpoint_dir, state_file):
-    """The global step of the checkpoint named in a TensorFlow checkpoint state file, or None."""
+def engine_version():
+    import importlib.util
+    spec = importlib.util.find_spec("coqui_stt_training")
+    if spec is None or not spec.origin:
+        return "not installed"
+    return Path(spec.origin).with_name("VERSION").read_text().strip()
+
+
+# --- checkpoints --------------------------------------------------------------------------
+
+def checkpoint_name(checkpoint_dir, state_file):
+    """The checkpoint a TensorFlow state file names ('train-1080'), or None."""
     path = Path(checkpoint_dir) / state_file
     if not path.is_file():
         return None
-    match = re.search(r'^model_checkpoint_path: "(?:.*/)?([a-z_]+)-(\d+)"', path.read_text(), re.M)
-    return int(match.group(2)) if match else None
+    match = STATE_LINE.search(path.read_text())
+    return match.group(1) if match else None
 
 
-def _engine(module, flags, run):
-    python = settings.EXPORT_PYTHON if module == "export" else sys.executable
-    flags = {key: [str(v) for v in value] if isinstance(value, list) else str(value) for key, value in flags.items()}
-    command = [python, "-m", "coqui_stt_training." + module]
-    for key, value in flags.items():
-        command += ["--" + key] + (value if isinstance(value, list) else [value])
-    started = time.time()
-    print("$ " + " ".join(command), flush=True)
-    code = subprocess.call(command)
-    with open(str(run / "invocations.jsonl"), "a") as log:
-        log.write(json.dumps({"started": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(started)), "seconds": round(time.time() - started, 1),
-                              "module": module, "exit_code": code, "flags": flags,
-                              "last_step": checkpoint_step(run / "checkpoints", "checkpoint")}) + "\n")
-    if code != 0:
-        raise UserError("the engine's {} step failed with exit code {}; its messages are above.".format(module, code))
+def checkpoint_step(checkpoint_dir, state_file):
+    name = checkpoint_name(checkpoint_dir, state_file)
+    return int(name.rsplit("-", 1)[1]) if name else None
 
 
-def _dataset_files(dataset):
-    dataset = Path(dataset)
-    files = {split: dataset / "{}.csv".format(split) for split in ("train", "dev", "test")}
-    files["alphabet"] = dataset / "alphabet.txt"
-    missing = [str(path) for key, path in files.items() if key != "test" and not path.is_file()]
-    if missing:
-        raise UserError("{} is missing; create the sample with `make sample` or point --dataset at a folder with "
-                        "train.csv, dev.csv and alphabet.txt.".format(missing[0]))
-    return files
+def list_checkpoints(run):
+    found = []
+    for folder in ("checkpoints", "kept"):
+        for index in sorted((run / folder).glob("*.index")):
+            name = index.name[:-len(".index")]
+            match = CHECKPOINT_NAME.match(name)
+            if not match:
+                continue
+            files = list((run / folder).glob(name + ".*"))
+            found.append({"checkpoint": name if folder == "checkpoints" else "kept/" + name, "kind": match.group(1),
+                          "step": int(match.group(2)), "bytes": sum(f.stat().st_size for f in files),
+                          "saved": time.strftime("%Y-%m-%d %H:%M", time.gmtime(index.stat().st_mtime))})
+    return sorted(found, key=lambda c: (c["step"], c["checkpoint"]))
 
 
-def _training_flags(config, run, epochs, load_train):
-    files = _dataset_files(config["dataset"])
-    return {
-        "train_files": [files["train"]],
-        "dev_files": [files["dev"]],
-        "alphabet_config_path": files["alphabet"],
-        "checkpoint_dir": run / "checkpoints",
-        "summary_dir": run / "summaries",
-        "load_train": load_train,
-        "epochs": epochs,
-        "n_hidden": config["n_hidden"],
-        "train_batch_size": config["train_batch_size"],
-        "dev_batch_size": config["dev_batch_size"],
-        "learning_rate": config["learning_rate"],
-        "dropout_rate": config["dropout_rate"],
-        "random_seed": config["random_seed"],
-        "checkpoint_secs": config["checkpoint_secs"],
-        "max_to_keep": config["max_to_keep"],
-        "early_stop": "false",
-        "skip_batch_test": "true",
-        "show_progressbar": "false",
-    }
+def _stage_checkpoint(run, checkpoint):
+    """(load dir, load method) for 'best', 'last' or a named checkpoint such as 'train-1053' or 'kept/best_dev-1080'.
+
+    A named checkpoint is hard-linked into a staging folder whose state file names it,
+    so the engine loads exactly that one and never writes next to the run's own files.
+    """
+    if checkpoint in ("best", "last"):
+        state = "best_dev_checkpoint" if checkpoint == "best" else "checkpoint"
+        if checkpoint_name(run / "checkpoints", state) is None:
+            raise UserError("run '{}' has no {} checkpoint yet; train it first.".format(run.name, checkpoint))
+        return run / "checkpoints", checkpoint, checkpoint_name(run / "checkpoints", state)
+    if not CHECKPOINT_NAME.match(checkpoint):
+        raise UserError("checkpoint '{}' is not one of best, last, train-N, best_dev-N or kept/best_dev-N; "
+                        "`playbook checkpoints --run {}` lists them.".format(checkpoint, run.name))
+    source = run / ("kept" if checkpoint.startswith("kept/") else "checkpoints")
+    name = checkpoint.split("/")[-1]
+    files = list(source.glob(name + ".*"))
+    if not any(f.name.endswith(".index") for f in files):
+        raise UserError("run '{}' has no checkpoint {}; `playbook checkpoints --run {}` lists them.".format(run.name, checkpoint, run.name))
+    staging = run / ".staging" / uuid.uuid4().hex[:8]
+    staging.mkdir(parents=True)
+    for path in files + [run / "checkpoints" / "flags.txt", run / "alphabet.txt"]:
+        if path.is_file():
+            try:
+                os.link(str(path), str(staging / path.name))
+            except OSError:
+                shutil.copy2(str(path), str(staging / path.name))
+    (staging / "checkpoint").write_text('model_checkpoint_path: "{0}"\nall_model_checkpoint_paths: "{0}"\n'.format(staging / name))
+    return staging, "last", name
 
 
-def train(name, dataset, overrides):
-    run = run_dir(name)
-    if run.exists():
-        raise UserError("run '{}' already exists in {}; continue it with `make resume RUN={}` or pick a new RUN name.".format(
-            name, run, name))
-    config = dict(settings.TRAIN_DEFAULTS)
-    config.update({k: v for k, v in overrides.items() if v is not None})
-    config["dataset"] = str(Path(dataset).resolve())
-    _dataset_files(config["dataset"])
-    run.mkdir(parents=True)
-    (run / "run.json").write_text(json.dumps(config, indent=2) + "\n")
-    shutil.copy(str(Path(config["dataset"]) / "alphabet.txt"), str(run / "alphabet.txt"))
-    _engine("train", _training_flags(config, run, config["epochs"], "init"), run)
-    return summary(name)
-
-
-def load_run(name):
-    run = run_dir(name)
-    if not (run / "run.json").is_file():
-        raise UserError("there is no run named '{}' in {}; start one with `make train RUN={}`.".format(name, settings.RUNS, name))
-    return run, json.loads((run / "run.json").read_text())
+def _unstage(load_dir):
+    if load_dir.parent.name == ".staging":
+        shutil.rmtree(str(load_dir), ignore_errors=True)
 
 
 def keep_best(run):
@@ -114,72 +125,292 @@ def keep_best(run):
     a resumed run replaces best_dev-N even when it is worse; the links keep the old
     files (rotation unlinks them) at no cost in disk space.
     """
-    step = checkpoint_step(run / "checkpoints", "best_dev_checkpoint")
-    if step is None:
+    name = checkpoint_name(run / "checkpoints", "best_dev_checkpoint")
+    if name is None:
         return None
     kept = run / "kept"
     kept.mkdir(exist_ok=True)
-    for source in (run / "checkpoints").glob("best_dev-{}.*".format(step)):
+    for source in (run / "checkpoints").glob(name + ".*"):
         target = kept / source.name
         if not target.exists():
             try:
                 os.link(str(source), str(target))
             except OSError:
                 shutil.copy2(str(source), str(target))
-    return "best_dev-{}".format(step)
+    return name
 
 
-def resume(name, epochs=None):
+# --- the engine -----------------------------------------------------------------------------
+
+def _log(run, entry):
+    with open(str(run / "invocations.jsonl"), "a") as log:
+        log.write(json.dumps(entry) + "\n")
+
+
+def _epoch_offset(run):
+    path = run / "epochs.jsonl"
+    return sum(1 for line in path.open() if '"train_loss"' in line) if path.is_file() else 0
+
+
+def _engine(module, flags, run, command_line, config=None):
+    """Run one engine module; stream its output, record the epochs and the invocation."""
+    flags = {key: [str(v) for v in value] if isinstance(value, list) else str(value) for key, value in flags.items()}
+    python = settings.EXPORT_PYTHON if module == "export" else sys.executable
+    command = [python, "-u", "-m", "coqui_stt_training." + module]
+    for key, value in flags.items():
+        command += ["--" + key] + (value if isinstance(value, list) else [value])
+    invocation = uuid.uuid4().hex[:8]
+    start_step = checkpoint_step(run / "checkpoints", "checkpoint")
+    _log(run, {"event": "start", "invocation": invocation, "time": now(), "command": command_line, "engine_module": module,
+               "config_hash": configuration.digest(config) if config else None, "start_step": start_step})
+    print("$ " + " ".join(command), flush=True)
+    started, offset, epochs = time.time(), _epoch_offset(run), {}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, bufsize=1)
+    with open(str(run / "epochs.jsonl"), "a") as epoch_log:
+        for line in process.stdout:
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            train, dev = TRAIN_LINE.search(line), DEV_LINE.search(line)
+            if train:
+                epochs[int(train.group(1))] = {"epoch": offset + int(train.group(1)), "invocation": invocation,
+                                               "train_loss": float(train.group(2))}
+            if dev and int(dev.group(1)) in epochs:
+                record = epochs.pop(int(dev.group(1)))
+                record["dev_loss"] = float(dev.group(2))
+                epoch_log.write(json.dumps(record) + "\n")
+                epoch_log.flush()
+        for record in epochs.values():  # epochs without validation (no dev set)
+            epoch_log.write(json.dumps(record) + "\n")
+    code = process.wait()
+    _log(run, {"event": "end", "invocation": invocation, "time": now(), "exit_code": code,
+               "seconds": round(time.time() - started, 1), "end_step": checkpoint_step(run / "checkpoints", "checkpoint")})
+    if code != 0:
+        raise UserError("the engine's {} step failed with exit code {}; its messages are above.".format(module, code))
+
+
+def _dataset_files(dataset, need=("train", "dev")):
+    dataset = Path(dataset)
+    files = {split: dataset / "{}.csv".format(split) for split in ("train", "dev", "test")}
+    files["alphabet"] = dataset / "alphabet.txt"
+    for key in list(need) + ["alphabet"]:
+        if not files[key].is_file():
+            raise UserError("{} is missing; create the sample with `make sample` or point --dataset at a folder with "
+                            "{}.csv files and alphabet.txt.".format(files[key], ".csv, ".join(need)))
+    return files
+
+
+def labels(alphabet_path):
+    return [line for line in Path(alphabet_path).read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+
+
+def engine_flags(config, run):
+    """Config keys -> engine flags."""
+    flags = {}
+    for name, key in configuration.KEYS.items():
+        if not key.flag or not key.flag.startswith("--") or " " in key.flag or name == "augment":
+            continue
+        value = config[name]
+        if name == "feature_cache":
+            if value:
+                flags["feature_cache"] = settings.CACHE / run.name / "features"
+            continue
+        if name.startswith("export_") or name == "test_batch_size":
+            continue
+        flags[key.flag[2:]] = str(value).lower() if isinstance(value, bool) else value
+    if config["augment"]:
+        flags["augment"] = list(config["augment"])
+    return flags
+
+
+def _training_flags(run, config, epochs, load_train, load_dir=None):
+    meta = json.loads((run / "run.json").read_text())
+    files = _dataset_files(meta["dataset"])
+    flags = {"train_files": [files["train"]], "dev_files": [files["dev"]], "alphabet_config_path": run / "alphabet.txt"}
+    if load_dir is None:
+        flags["checkpoint_dir"] = run / "checkpoints"
+    else:
+        flags.update({"load_checkpoint_dir": load_dir, "save_checkpoint_dir": run / "checkpoints"})
+    flags.update({"summary_dir": run / "checkpoints" / "summaries", "load_train": load_train})
+    flags.update(engine_flags(config, run))
+    flags.update({"epochs": epochs, "skip_batch_test": "true", "show_progressbar": "false"})
+    return flags
+
+
+def _new_run(name, dataset, config, kind, source=None):
+    run = run_dir(name)
+    if run.exists():
+        raise UserError("run '{}' already exists in {}; continue it with `make resume RUN={}` or pick a new RUN name.".format(
+            name, run, name))
+    dataset = Path(dataset).resolve()
+    files = _dataset_files(dataset)
+    run.mkdir(parents=True)
+    shutil.copy(str(files["alphabet"]), str(run / "alphabet.txt"))
+    (run / "config.toml").write_text(configuration.to_toml(config))
+    meta = {"run": name, "kind": kind, "created": now(), "dataset": str(dataset), "engine": "coqui-stt-training " + engine_version()}
+    if source:
+        meta["source"] = source
+    (run / "run.json").write_text(json.dumps(meta, indent=2) + "\n")
+    return run
+
+
+def load_run(name):
+    run = run_dir(name)
+    if not (run / "run.json").is_file():
+        raise UserError("there is no run named '{}' in {}; start one with `make train RUN={}`.".format(name, settings.RUNS, name))
+    return run, configuration.resolve(config_file=run / "config.toml")
+
+
+def _after_training(run):
+    try:
+        write_curves(run)
+    except Exception as error:  # a missing plot must not fail a finished training
+        print("note: no loss curves ({})".format(error), flush=True)
+    return summary(run.name)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+def train(name, dataset, config_file=None, overrides=(), command_line=""):
+    config = configuration.resolve(config_file=config_file, overrides=overrides)
+    run = _new_run(name, dataset, config, "fresh")
+    _engine("train", _training_flags(run, config, config["epochs"], "init"), run, command_line, config)
+    return _after_training(run)
+
+
+def resume(name, load="last", epochs=None, command_line=""):
     run, config = load_run(name)
     if checkpoint_step(run / "checkpoints", "checkpoint") is None:
         raise UserError("run '{}' has no saved checkpoint to resume from; start it again under a new name.".format(name))
     kept = keep_best(run)
     if kept:
         print("kept {} in {} (the engine may replace best_dev during this resume)".format(kept, run / "kept"), flush=True)
-    _engine("train", _training_flags(config, run, epochs or config["resume_epochs"], "last"), run)
-    return summary(name)
+    _engine("train", _training_flags(run, config, epochs or config["resume_epochs"], load), run, command_line, config)
+    return _after_training(run)
 
 
-def summary(name):
-    run, _ = load_run(name)
-    return {
-        "run": name,
-        "checkpoints": str(run / "checkpoints"),
-        "last_step": checkpoint_step(run / "checkpoints", "checkpoint"),
-        "best_dev_step": checkpoint_step(run / "checkpoints", "best_dev_checkpoint"),
-    }
+def check_compatible(source, target_labels, config, kind):
+    """Refuse, before TensorFlow starts, what the engine would fail on (or silently change)."""
+    source_run, source_config = load_run(source)
+    if config["n_hidden"] != source_config["n_hidden"]:
+        raise UserError("run '{}' was trained with n_hidden {}, not {}: checkpoints only load into the same width, "
+                        "so drop the n_hidden setting (or train a fresh run).".format(source, source_config["n_hidden"], config["n_hidden"]))
+    source_labels = labels(source_run / "alphabet.txt")
+    flags_file = source_run / "checkpoints" / "flags.txt"
+    if flags_file.is_file():
+        trained = json.loads(flags_file.read_text())
+        if trained.get("train_cudnn") and not config.get("load_cudnn"):
+            raise UserError("run '{}' was trained with CuDNN (train_cudnn): on a CPU add --set load_cudnn=true, "
+                            "on a GPU --set train_cudnn=true.".format(source))
+    if kind == "finetune" and target_labels != source_labels:
+        raise UserError("the new alphabet has {} labels and run '{}' has {}: fine-tuning needs the same alphabet, "
+                        "so use `playbook transfer` to learn a new one.".format(len(target_labels), source, len(source_labels)))
+    if kind == "transfer" and target_labels == source_labels:
+        print("note: the alphabet is the same as run '{}'s; `playbook finetune` keeps the output layer too.".format(source), flush=True)
+    return source_run, source_config
 
 
-def export(name, checkpoint="best"):
+def finetune(source, name, dataset, config_file=None, overrides=(), load="best", command_line=""):
+    """A new run seeded from SOURCE's weights: same alphabet and width, new data, lower learning rate."""
+    _, source_config = load_run(source)
+    base = dict(source_config)
+    base["learning_rate"] = source_config["learning_rate"] / 10.0
+    config = configuration.resolve(base=base, config_file=config_file, overrides=overrides)
+    target_labels = labels(_dataset_files(dataset)["alphabet"])
+    source_run, _ = check_compatible(source, target_labels, config, "finetune")
+    load_dir, method, loaded = _stage_checkpoint(source_run, load)
+    run = _new_run(name, dataset, config, "finetune", source={"run": source, "checkpoint": loaded})
+    flags = _training_flags(run, config, config["epochs"], method, load_dir=load_dir)
+    # The learning rate is a variable in the checkpoint; without this the source's rate would be restored.
+    flags["force_initialize_learning_rate"] = "true"
+    try:
+        _engine("train", flags, run, command_line, config)
+    finally:
+        _unstage(load_dir)
+    return _after_training(run)
+
+
+def transfer(source, name, dataset, drop_layers=1, config_file=None, overrides=(), load="best", command_line=""):
+    """A new run for a new alphabet: SOURCE's weights without its last DROP_LAYERS layers."""
+    if not 1 <= drop_layers <= 5:
+        raise UserError("--drop-layers must be 1 to 5 (1 drops the output layer only), not {}.".format(drop_layers))
+    _, source_config = load_run(source)
+    config = configuration.resolve(base=source_config, config_file=config_file, overrides=overrides)
+    target_labels = labels(_dataset_files(dataset)["alphabet"])
+    source_run, _ = check_compatible(source, target_labels, config, "transfer")
+    load_dir, method, loaded = _stage_checkpoint(source_run, load)
+    run = _new_run(name, dataset, config, "transfer", source={"run": source, "checkpoint": loaded, "drop_layers": drop_layers})
+    flags = _training_flags(run, config, config["epochs"], method, load_dir=load_dir)
+    flags.update({"drop_source_layers": drop_layers, "force_initialize_learning_rate": "true"})
+    try:
+        _engine("train", flags, run, command_line, config)
+    finally:
+        _unstage(load_dir)
+    return _after_training(run)
+
+
+def evaluate(name, checkpoint="best", dataset=None, command_line=""):
+    """WER/CER of one checkpoint on a test set, with the best, median and worst samples."""
     run, config = load_run(name)
-    state_file = {"best": "best_dev_checkpoint", "last": "checkpoint"}[checkpoint]
-    step = checkpoint_step(run / "checkpoints", state_file)
-    if step is None:
-        raise UserError("run '{}' has no {} checkpoint yet; train it first.".format(name, checkpoint))
-    target = settings.EXPORTS / name / "{}-{}".format(checkpoint, step)
+    dataset = Path(dataset or json.loads((run / "run.json").read_text())["dataset"])
+    test_csv = _dataset_files(dataset, need=("test",))["test"]
+    load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
+    out_dir = run / "evaluations"
+    out_dir.mkdir(exist_ok=True)
+    samples_file = out_dir / "{}-{}.samples.json".format(loaded, dataset.name)
+    try:
+        _engine("evaluate", {"checkpoint_dir": load_dir, "load_evaluate": method, "test_files": [test_csv],
+                             "alphabet_config_path": run / "alphabet.txt", "n_hidden": config["n_hidden"],
+                             "test_batch_size": config["test_batch_size"], "test_output_file": samples_file,
+                             "show_progressbar": "false"}, run, command_line, config)
+    finally:
+        _unstage(load_dir)
+    samples = json.loads(samples_file.read_text())
+    words = sum(s["word_length"] for s in samples) or 1
+    chars = sum(s["char_length"] for s in samples) or 1
+    ranked = sorted(samples, key=lambda s: (s["wer"], s["cer"]))
+
+    def brief(sample):
+        return {"wav": sample["wav_filename"], "reference": sample["src"], "hypothesis": sample["res"],
+                "wer": round(sample["wer"], 4), "cer": round(sample["cer"], 4)}
+
+    report = {"run": name, "checkpoint": loaded, "test_set": str(test_csv), "samples": len(samples),
+              "wer": round(sum(s["word_distance"] for s in samples) / words, 4),
+              "cer": round(sum(s["char_distance"] for s in samples) / chars, 4),
+              "loss": round(statistics.mean(s["loss"] for s in samples), 4) if samples else None,
+              "best": brief(ranked[0]), "median": brief(ranked[len(ranked) // 2]), "worst": brief(ranked[-1])}
+    report_file = out_dir / "{}-{}.json".format(loaded, dataset.name)
+    report_file.write_text(json.dumps(report, indent=2) + "\n")
+    report["report"] = str(report_file)
+    return report
+
+
+def export(name, checkpoint="best", command_line=""):
+    run, config = load_run(name)
+    load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
+    target = settings.EXPORTS / name / loaded.replace("/", "-")
     if target.exists():
+        _unstage(load_dir)
         raise UserError("{} already holds an export of this checkpoint; it is kept as it is (remove it yourself to export again).".format(target))
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(str(partial), ignore_errors=True)
     partial.mkdir(parents=True)
-    _engine("export", {
-        "checkpoint_dir": run / "checkpoints",
-        "load_evaluate": checkpoint,
-        "alphabet_config_path": run / "alphabet.txt",
-        "n_hidden": config["n_hidden"],
-        "export_dir": partial,
-        "export_tflite": "true",
-        "show_progressbar": "false",
-    }, run)
+    flags = {"checkpoint_dir": load_dir, "load_evaluate": method, "alphabet_config_path": run / "alphabet.txt",
+             "n_hidden": config["n_hidden"], "export_dir": partial, "export_tflite": "true", "show_progressbar": "false"}
+    flags.update({key: (str(config[key]).lower() if isinstance(config[key], bool) else config[key])
+                  for key in configuration.KEYS if key.startswith("export_")})
+    try:
+        _engine("export", flags, run, command_line, config)
+    finally:
+        _unstage(load_dir)
     model = partial / "output_graph.tflite"
     if not model.is_file():
         raise UserError("the engine finished but wrote no {}; its messages are above.".format(model.name))
     shutil.copy(str(run / "alphabet.txt"), str(partial / "alphabet.txt"))
-    (partial / "export.json").write_text(json.dumps({"run": name, "checkpoint": checkpoint, "step": step,
-                                                     "n_hidden": config["n_hidden"]}, indent=2) + "\n")
+    (partial / "export.json").write_text(json.dumps({"run": name, "checkpoint": loaded, "n_hidden": config["n_hidden"],
+                                                     "exported": now()}, indent=2) + "\n")
     partial.rename(target)
-    return {"run": name, "model": str(target / "output_graph.tflite"), "model_bytes": (target / "output_graph.tflite").stat().st_size,
-            "step": step}
+    return {"run": name, "checkpoint": loaded, "model": str(target / "output_graph.tflite"),
+            "model_bytes": (target / "output_graph.tflite").stat().st_size, "step": int(loaded.rsplit("-", 1)[1])}
 
 
 def latest_export(name):
@@ -187,3 +418,63 @@ def latest_export(name):
     if not exports:
         raise UserError("run '{}' has no export in {}; run `make export RUN={}` first.".format(name, settings.EXPORTS / name, name))
     return exports[-1]
+
+
+# --- reports ----------------------------------------------------------------------------------
+
+def epochs(run):
+    path = run / "epochs.jsonl"
+    return [json.loads(line) for line in path.open()] if path.is_file() else []
+
+
+def summary(name):
+    run, _ = load_run(name)
+    history = epochs(run)
+    dev = [e["dev_loss"] for e in history if "dev_loss" in e]
+    return {
+        "run": name,
+        "checkpoints": str(run / "checkpoints"),
+        "last_step": checkpoint_step(run / "checkpoints", "checkpoint"),
+        "best_dev_step": checkpoint_step(run / "checkpoints", "best_dev_checkpoint"),
+        "epochs": len(history),
+        "first_dev_loss": dev[0] if dev else None,
+        "best_dev_loss": min(dev) if dev else None,
+    }
+
+
+def list_runs():
+    rows = []
+    for meta_file in sorted(settings.RUNS.glob("*/run.json")):
+        run = meta_file.parent
+        meta = json.loads(meta_file.read_text())
+        row = summary(run.name)
+        row.update({"kind": meta.get("kind", "fresh"), "created": meta.get("created"),
+                    "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(p.stat().st_mtime for p in run.rglob("*")))),
+                    "bytes": sum(p.stat().st_size for p in run.rglob("*") if p.is_file())})
+        rows.append(row)
+    return rows
+
+
+def write_curves(run):
+    history = epochs(run)
+    if not history:
+        return None
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure, axes = plt.subplots(figsize=(7, 4))
+    axes.plot([e["epoch"] for e in history], [e["train_loss"] for e in history], label="train")
+    dev = [e for e in history if "dev_loss" in e]
+    axes.plot([e["epoch"] for e in dev], [e["dev_loss"] for e in dev], label="dev")
+    starts = sorted({e["epoch"] for e in history if e["epoch"] > 0 and
+                     e["invocation"] != next(p for p in history if p["epoch"] == e["epoch"] - 1)["invocation"]})
+    for epoch in starts:
+        axes.axvline(epoch - 0.5, color="grey", linestyle=":", linewidth=1)
+    axes.set(xlabel="epoch (dotted: resumed)", ylabel="CTC loss", title="run {}".format(run.name))
+    axes.set_yscale("log")
+    axes.legend()
+    figure.tight_layout()
+    path = run / "loss.png"
+    figure.savefig(str(path), dpi=100)
+    plt.close(figure)
+    return path

@@ -1,0 +1,155 @@
+"""The run configuration: every hyperparameter in one place, validated before anything starts.
+
+A run's settings are these defaults, then a TOML file (`--config`), then
+`--set key=value` overrides, in that order. The resolved result is written to
+RUNS/<run>/config.toml and is what the engine gets.
+"""
+import hashlib
+import json
+from collections import OrderedDict
+
+from .errors import UserError
+
+try:
+    import tomllib as _toml  # CPython >= 3.11
+except ImportError:  # the engine's CPython 3.7
+    import tomli as _toml
+
+
+class Key:
+    def __init__(self, type_, default, flag, when, low=None, high=None, choices=None):
+        self.type, self.default, self.flag, self.when = type_, default, flag, when
+        self.low, self.high, self.choices = low, high, choices
+
+
+# name -> Key. `flag` is the Coqui STT 1.4.0 flag the key becomes (None: used by playbook itself).
+KEYS = OrderedDict([
+    ("epochs", Key(int, 40, "--epochs", "Raise until the dev loss stops falling; real corpora need 30-100.", 1, 100000)),
+    ("resume_epochs", Key(int, 5, "--epochs (on resume)", "How many more epochs `resume` trains.", 1, 100000)),
+    ("n_hidden", Key(int, 192, "--n_hidden", "Model width. 2048 for release-sized English models; 192-512 for small data or "
+                                           "small devices. Fixed for a run and everything fine-tuned from it.", 1, 8192)),
+    ("train_batch_size", Key(int, 8, "--train_batch_size", "As large as memory allows; lower it on an OOM error.", 1, 4096)),
+    ("dev_batch_size", Key(int, 8, "--dev_batch_size", "Only speed; does not change results.", 1, 4096)),
+    ("test_batch_size", Key(int, 8, "--test_batch_size", "Only speed; does not change results.", 1, 4096)),
+    ("learning_rate", Key(float, 0.002, "--learning_rate", "Lower (0.0001-0.0005) when fine-tuning or when the loss jumps about.",
+                          1e-7, 1.0)),
+    ("dropout_rate", Key(float, 0.05, "--dropout_rate", "Raise (0.2-0.4) when the dev loss rises while the training loss falls.",
+                         0.0, 0.95)),
+    ("dropout_rate2", Key(float, -1.0, "--dropout_rate2", "Layer 2; -1 means the same as dropout_rate.", -1.0, 0.95)),
+    ("dropout_rate3", Key(float, -1.0, "--dropout_rate3", "Layer 3; -1 means the same as dropout_rate.", -1.0, 0.95)),
+    ("dropout_rate6", Key(float, -1.0, "--dropout_rate6", "Layer 5 (the engine calls it 6); -1 means dropout_rate.", -1.0, 0.95)),
+    ("early_stop", Key(bool, False, "--early_stop", "Turn on for long runs: stops after es_epochs without dev improvement.")),
+    ("es_epochs", Key(int, 25, "--es_epochs", "Patience of early stopping, in epochs.", 1, 10000)),
+    ("es_min_delta", Key(float, 0.05, "--es_min_delta", "Smallest dev-loss drop that counts as improvement.", 0.0, 1000.0)),
+    ("reduce_lr_on_plateau", Key(bool, False, "--reduce_lr_on_plateau", "Turn on for long runs whose dev loss flattens.")),
+    ("plateau_epochs", Key(int, 10, "--plateau_epochs", "Epochs without improvement before the learning rate is cut.", 1, 10000)),
+    ("plateau_reduction", Key(float, 0.1, "--plateau_reduction", "Factor the learning rate is multiplied by on a plateau.",
+                              0.0001, 0.9999)),
+    ("feature_cache", Key(bool, False, "--feature_cache", "Turn on for large corpora: MFCCs are computed once, under "
+                                                         "/data/cache/<run>. Freezes augmentations unless cache_for_epochs > 0.")),
+    ("cache_for_epochs", Key(int, 0, "--cache_for_epochs", "Rebuild the feature cache every N epochs (0: never).", 0, 10000)),
+    ("checkpoint_secs", Key(int, 60, "--checkpoint_secs", "Seconds between in-epoch checkpoints: how much work a crash can cost.",
+                            0, 86400)),
+    ("max_to_keep", Key(int, 3, "--max_to_keep", "How many `train-N` checkpoints are kept; best_dev keeps one.", 1, 1000)),
+    ("random_seed", Key(int, 4568, "--random_seed", "Change to measure how much results vary between runs.", 0, 2 ** 31 - 1)),
+    ("train_cudnn", Key(bool, False, "--train_cudnn", "NVIDIA GPUs only: faster LSTM; its checkpoints then need load_cudnn on a CPU.")),
+    ("load_cudnn", Key(bool, False, "--load_cudnn", "Load checkpoints trained with train_cudnn (such as release checkpoints) on a CPU.")),
+    ("augment", Key(list, [], "--augment", "Augmentation specs such as \"volume[p=0.1,dbfs=-10:-40]\" (see the Augmentation chapter).")),
+    ("export_quantize", Key(bool, True, "--export_quantize", "Dynamic-range quantisation: about 4x smaller, usually no accuracy loss.")),
+    ("export_author_id", Key(str, "author", "--export_author_id", "Your name or organisation, in the model's metadata.")),
+    ("export_model_name", Key(str, "model", "--export_model_name", "The model's name in its metadata.")),
+    ("export_model_version", Key(str, "0.0.1", "--export_model_version", "Bump for every model you ship.")),
+    ("export_language", Key(str, "en", "--export_language", "BCP-47 language tag of the model.")),
+])
+
+
+def defaults():
+    return OrderedDict((name, list(key.default) if isinstance(key.default, list) else key.default) for name, key in KEYS.items())
+
+
+def _coerce(name, value, source):
+    key = KEYS.get(name)
+    if key is None:
+        close = [k for k in KEYS if k.split("_")[0] == name.split("_")[0]]
+        hint = " (did you mean {}?)".format(" or ".join(close)) if close else ""
+        raise UserError("{}: unknown setting '{}'{}; `playbook config` lists them all.".format(source, name, hint))
+    if key.type is bool:
+        if isinstance(value, str) and value.lower() in ("true", "false"):
+            value = value.lower() == "true"
+        if not isinstance(value, bool):
+            raise UserError("{}: '{}' must be true or false, not {!r}.".format(source, name, value))
+    elif key.type is list:
+        if isinstance(value, str):
+            value = json.loads(value) if value.startswith("[") else [value]
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise UserError("{}: '{}' must be a list of strings, not {!r}.".format(source, name, value))
+    elif key.type in (int, float):
+        if isinstance(value, str):
+            try:
+                value = key.type(value)
+            except ValueError:
+                raise UserError("{}: '{}' must be a{} number, not {!r}.".format(source, name, "" if key.type is float else " whole", value))
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or (key.type is int and not isinstance(value, int)):
+            raise UserError("{}: '{}' must be a{} number, not {!r}.".format(source, name, "" if key.type is float else " whole", value))
+        value = key.type(value)
+        if (key.low is not None and value < key.low) or (key.high is not None and value > key.high):
+            raise UserError("{}: '{}' = {} is out of range; use a value from {} to {}.".format(source, name, value, key.low, key.high))
+    elif not isinstance(value, str):
+        raise UserError("{}: '{}' must be text, not {!r}.".format(source, name, value))
+    return value
+
+
+def load_file(path):
+    try:
+        with open(str(path), "rb") as handle:
+            data = _toml.load(handle)
+    except FileNotFoundError:
+        raise UserError("{}: no such config file.".format(path))
+    except _toml.TOMLDecodeError as error:
+        raise UserError("{}: not valid TOML ({}).".format(path, error))
+    return data
+
+
+def resolve(base=None, config_file=None, overrides=()):
+    """Defaults (or a base config), then a TOML file, then `key=value` overrides; validated."""
+    config = defaults() if base is None else OrderedDict(base)
+    if config_file:
+        for name, value in load_file(config_file).items():
+            config[name] = _coerce(name, value, str(config_file))
+    for item in overrides:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise UserError("--set {}: write it as key=value, for example --set learning_rate=0.0005.".format(item))
+        config[name.strip()] = _coerce(name.strip(), value.strip(), "--set")
+    return config
+
+
+def digest(config):
+    return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _toml_value(value):
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, str)):
+        return json.dumps(value)
+    return repr(value)
+
+
+def to_toml(config, documented=False):
+    lines = []
+    for name, value in config.items():
+        if documented and name in KEYS:
+            key = KEYS[name]
+            lines.append("# {} (default {}; engine flag {})".format(key.when, _toml_value(key.default), key.flag))
+        lines.append("{} = {}".format(name, _toml_value(value)))
+        if documented:
+            lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def markdown_table():
+    rows = ["| key | default | engine flag | when to change it |", "|---|---|---|---|"]
+    for name, key in KEYS.items():
+        rows.append("| `{}` | `{}` | `{}` | {} |".format(name, _toml_value(key.default), key.flag, key.when))
+    return "\n".join(rows) + "\n"
