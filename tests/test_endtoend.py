@@ -31,7 +31,7 @@ def test_resume_continues_the_global_step(report):
 
 
 def test_export_is_a_real_tflite_model(report):
-    assert report["model"].startswith("/data/exports/demo/best-")
+    assert report["model"].startswith("/data/exports/demo/best_dev-")
     assert report["model_size_bytes"] > 100_000
 
 

@@ -11,6 +11,8 @@ from .errors import UserError
 from .training import train
 
 N_HIDDEN_CHOICES = [64, 128, 192, 256]
+LEARNING_RATES = (3e-4, 3e-3)  # log-uniform; the engine's default 1e-3 sits in the middle
+DROPOUT_RATES = (0.0, 0.4)
 
 
 def search(prefix, dataset, trials=4, epochs=8, seed=1, base_overrides=()):
@@ -26,8 +28,8 @@ def search(prefix, dataset, trials=4, epochs=8, seed=1, base_overrides=()):
 
     def objective(trial):
         params = {
-            "learning_rate": trial.suggest_float("learning_rate", 1e-4, 1e-2, log=True),
-            "dropout_rate": trial.suggest_float("dropout_rate", 0.0, 0.4),
+            "learning_rate": trial.suggest_float("learning_rate", LEARNING_RATES[0], LEARNING_RATES[1], log=True),
+            "dropout_rate": trial.suggest_float("dropout_rate", *DROPOUT_RATES),
             "n_hidden": trial.suggest_categorical("n_hidden", N_HIDDEN_CHOICES),
         }
         run = "{}-t{:02d}".format(prefix, trial.number)

@@ -462,6 +462,7 @@ def write_curves(run):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
     figure, axes = plt.subplots(figsize=(7, 4))
     axes.plot([e["epoch"] for e in history], [e["train_loss"] for e in history], label="train")
     dev = [e for e in history if "dev_loss" in e]
@@ -470,6 +471,7 @@ def write_curves(run):
                      e["invocation"] != next(p for p in history if p["epoch"] == e["epoch"] - 1)["invocation"]})
     for epoch in starts:
         axes.axvline(epoch - 0.5, color="grey", linestyle=":", linewidth=1)
+    axes.xaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
     axes.set(xlabel="epoch (dotted: resumed)", ylabel="CTC loss", title="run {}".format(run.name))
     axes.set_yscale("log")
     axes.legend()

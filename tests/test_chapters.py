@@ -1,0 +1,117 @@
+"""The Playbook chapters' commands run in the container, and report what they teach."""
+import json
+import math
+import re
+import sys
+
+import pytest
+
+from harness import chapters
+from harness.bake import TEMPLATE, bake
+
+CHAPTERS = ["checkpoints", "hyperparameters"]
+
+
+@pytest.fixture(scope="module")
+def report(docker_engine, tmp_path_factory):
+    return chapters.run(report_dir=tmp_path_factory.mktemp("reports"))
+
+
+@pytest.mark.container
+def test_every_chapter_passes(report):
+    assert set(CHAPTERS) <= set(report)
+    for name, result in report.items():
+        assert result["passed"], f"chapter {name} failed: {json.dumps(result.get('failed_block'), indent=2)}"
+        assert result["seconds"] > 0
+
+
+@pytest.mark.container
+def test_fine_tuning_starts_from_the_source_weights(report):
+    metrics = report["checkpoints"]["metrics"]
+    assert metrics["finetune_first_dev_loss"] < 0.5 * metrics["base_first_dev_loss"], metrics
+
+
+@pytest.mark.container
+def test_transfer_to_a_new_alphabet_trains(report):
+    metrics = report["checkpoints"]["metrics"]
+    assert metrics["transfer_epochs"] == 3
+    assert math.isfinite(metrics["transfer_best_dev_loss"])
+    assert 0 <= metrics["cer"] <= metrics["wer"] <= 1.5
+
+
+@pytest.mark.container
+def test_search_ran_its_trials(report):
+    assert report["hyperparameters"]["metrics"]["trials"] == 4
+    assert math.isfinite(report["hyperparameters"]["metrics"]["best_dev_loss"])
+
+
+def test_every_chapter_has_runnable_blocks(tmp_path):
+    project = bake(tmp_path)
+    assert chapters.available(project) == sorted(CHAPTERS)
+
+
+def test_metrics_comment_binds_to_the_next_block(tmp_path):
+    doc = tmp_path / "x.md"
+    doc.write_text("text\n<!-- metrics: wer, first=first_dev_loss -->\n```sh run\necho hi\n```\n\n```sh run\ntrue\n```\n"
+                   "```sh\nnot run\n```\n")
+    blocks = chapters.parse(doc)
+    assert [b.code for b in blocks] == ["echo hi\n", "true\n"]
+    assert blocks[0].metrics == {"wer": "wer", "first": "first_dev_loss"} and blocks[1].metrics == {}
+
+
+def test_last_json_object_is_found_after_engine_output():
+    output = 'I Finished\n{\n  "a": 1\n}\nmore\n{\n  "b": {"c": 2}\n}\ncheckpoint  kind\n'
+    assert chapters.last_json_object(output) == {"b": {"c": 2}}
+
+
+@pytest.fixture()
+def playbook_config(monkeypatch):
+    monkeypatch.syspath_prepend(str(TEMPLATE / "{{cookiecutter.project_slug}}"))
+    for name in [m for m in sys.modules if m == "playbook" or m.startswith("playbook.")]:
+        monkeypatch.delitem(sys.modules, name)
+    from playbook import config
+    return config
+
+
+def test_hyperparameters_chapter_lists_every_setting(playbook_config):
+    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "docs" / "hyperparameters.md").read_text()
+    table = re.search(r"<!-- settings-table:start -->\n(.*?)<!-- settings-table:end -->", text, re.S).group(1)
+    assert table == playbook_config.markdown_table(), "regenerate the table with `playbook config --markdown`"
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (["n_hiden=3"], "unknown setting 'n_hiden' (did you mean n_hidden?)"),
+    (["epochs=abc"], "'epochs' must be a whole number"),
+    (["epochs=2.5"], "'epochs' must be a whole number"),
+    (["learning_rate=5"], "'learning_rate' = 5.0 is out of range"),
+    (["dropout_rate=-0.1"], "'dropout_rate' = -0.1 is out of range"),
+    (["early_stop=maybe"], "'early_stop' must be true or false"),
+    (["epochs"], "write it as key=value"),
+])
+def test_bad_settings_are_refused_naming_the_key(playbook_config, overrides, message):
+    from playbook.errors import UserError
+    with pytest.raises(UserError, match=re.escape(message)):
+        playbook_config.resolve(overrides=overrides)
+
+
+def test_settings_layer_defaults_file_and_overrides(playbook_config, tmp_path):
+    path = tmp_path / "c.toml"
+    path.write_text('n_hidden = 128\nlearning_rate = 0.003\naugment = ["volume[p=0.1]"]\nearly_stop = true\n')
+    config = playbook_config.resolve(config_file=path, overrides=["learning_rate=0.001", "epochs=3"])
+    assert (config["n_hidden"], config["learning_rate"], config["epochs"], config["early_stop"]) == (128, 0.001, 3, True)
+    assert config["augment"] == ["volume[p=0.1]"] and config["dropout_rate"] == 0.05
+    again = playbook_config.resolve(config_file=_write(tmp_path / "r.toml", playbook_config.to_toml(config)))
+    assert again == config and playbook_config.digest(again) == playbook_config.digest(config)
+
+
+def test_a_config_file_with_a_wrong_type_names_file_and_key(playbook_config, tmp_path):
+    from playbook.errors import UserError
+    with pytest.raises(UserError, match=r"bad.toml: 'n_hidden' must be a whole number, not 'wide'"):
+        playbook_config.resolve(config_file=_write(tmp_path / "bad.toml", 'n_hidden = "wide"\n'))
+    with pytest.raises(UserError, match=r"broken.toml: not valid TOML"):
+        playbook_config.resolve(config_file=_write(tmp_path / "broken.toml", "n_hidden = \n"))
+
+
+def _write(path, text):
+    path.write_text(text)
+    return path
