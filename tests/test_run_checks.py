@@ -1,0 +1,71 @@
+"""Checks the starter commands make on run folders before the engine starts (no TensorFlow needed)."""
+import importlib
+import json
+import sys
+
+import pytest
+
+from harness.bake import TEMPLATE
+
+
+@pytest.fixture()
+def playbook(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
+    monkeypatch.syspath_prepend(str(TEMPLATE / "{{cookiecutter.project_slug}}"))
+    for name in [m for m in sys.modules if m == "playbook" or m.startswith("playbook.")]:
+        monkeypatch.delitem(sys.modules, name)
+    return importlib.import_module("playbook.training")
+
+
+def _dataset(root, labels):
+    root.mkdir(parents=True)
+    for split in ("train", "dev", "test"):
+        (root / f"{split}.csv").write_text("wav_filename,wav_filesize,transcript\n")
+    (root / "alphabet.txt").write_text("".join(f"{label}\n" for label in labels))
+    return root
+
+
+def _run(playbook, name, labels, flags=None):
+    from playbook import config
+    run = playbook.settings.RUNS / name
+    (run / "checkpoints").mkdir(parents=True)
+    (run / "config.toml").write_text(config.to_toml(config.defaults()))
+    (run / "run.json").write_text(json.dumps({"run": name, "dataset": "/nowhere"}))
+    (run / "alphabet.txt").write_text("".join(f"{label}\n" for label in labels))
+    if flags is not None:
+        (run / "checkpoints" / "flags.txt").write_text(json.dumps(flags))
+    return run
+
+
+ENGLISH = [" "] + [chr(c) for c in range(97, 123)] + ["'"]
+
+
+def test_cudnn_checkpoints_need_load_cudnn_on_cpu(playbook, tmp_path):
+    _run(playbook, "release", ENGLISH, flags={"n_hidden": 192, "train_cudnn": True})
+    data = _dataset(tmp_path / "new", ENGLISH)
+    with pytest.raises(playbook.UserError, match=r"run 'release' was trained with CuDNN \(train_cudnn\): on a CPU add --set load_cudnn=true"):
+        playbook.finetune("release", "tuned", str(data))
+    assert not (playbook.settings.RUNS / "tuned").exists()
+
+
+def test_transfer_refuses_an_impossible_layer_count(playbook, tmp_path):
+    _run(playbook, "base", ENGLISH)
+    with pytest.raises(playbook.UserError, match=r"--drop-layers must be 1 to 5"):
+        playbook.transfer("base", "t", str(_dataset(tmp_path / "d", ENGLISH + ["0"])), drop_layers=6)
+
+
+def test_train_refuses_a_dataset_without_its_files(playbook, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(playbook.UserError, match=r"empty/train.csv is missing"):
+        playbook.train("fresh", str(empty))
+    assert not (playbook.settings.RUNS / "fresh").exists()
+
+
+def test_named_checkpoints_are_checked(playbook):
+    run = _run(playbook, "base", ENGLISH)
+    with pytest.raises(playbook.UserError, match=r"checkpoint 'newest' is not one of best, last, train-N"):
+        playbook.export("base", "newest")
+    with pytest.raises(playbook.UserError, match=r"run 'base' has no checkpoint train-99"):
+        playbook.export("base", "train-99")
+    assert not (run / ".staging").exists() or not any((run / ".staging").iterdir())
