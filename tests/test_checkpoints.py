@@ -68,7 +68,10 @@ def test_resume_continues_from_the_last_saved_step(killed):
     assert resumed["start_step"] == killed["saved_step"]
     resumed_end = next(e for e in ends if e["invocation"] == resumed["invocation"])
     assert resumed_end["exit_code"] == 0
-    assert resumed_end["end_step"] == killed["saved_step"] + 28  # one epoch: ceil(222 utterances / 8)
+    # One epoch of the sample is 27 steps: 222 utterances in batches of 8, the last partial batch dropped.
+    assert resumed_end["end_step"] == killed["saved_step"] + 27
+    print(f"killed mid-epoch at step {killed['saved_step']}; resume started at {resumed['start_step']}, "
+          f"ended at {resumed_end['end_step']}")
 
 
 def test_wrong_width_is_refused_in_one_sentence(killed):

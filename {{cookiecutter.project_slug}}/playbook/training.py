@@ -365,6 +365,8 @@ def evaluate(name, checkpoint="best", dataset=None, command_line=""):
     finally:
         _unstage(load_dir)
     samples = json.loads(samples_file.read_text())
+    if not samples:
+        raise UserError("{} holds no samples to evaluate; add rows to it or pass another --dataset.".format(test_csv))
     words = sum(s["word_length"] for s in samples) or 1
     chars = sum(s["char_length"] for s in samples) or 1
     ranked = sorted(samples, key=lambda s: (s["wer"], s["cer"]))
