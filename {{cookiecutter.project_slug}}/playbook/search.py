@@ -68,6 +68,7 @@ def _plot(rows, path):
     figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
     ordered = sorted(rows, key=lambda r: r["trial"])
     left.bar([r["trial"] for r in ordered], [r["best_dev_loss"] for r in ordered], color="tab:blue")
+    left.set_xticks([r["trial"] for r in ordered])
     left.set(xlabel="trial", ylabel="best dev loss", title="dev loss per trial")
     scatter = right.scatter([r["learning_rate"] for r in rows], [r["best_dev_loss"] for r in rows],
                             c=[r["n_hidden"] for r in rows], s=[30 + 200 * r["dropout_rate"] for r in rows], cmap="viridis")
