@@ -212,6 +212,8 @@ def engine_flags(config, run):
         value = config[name]
         if name == "feature_cache":
             if value:
+                # TensorFlow writes the cache files under this prefix; their folder must exist.
+                (settings.CACHE / run.name).mkdir(parents=True, exist_ok=True)
                 flags["feature_cache"] = settings.CACHE / run.name / "features"
             continue
         if name.startswith("export_") or name == "test_batch_size":
