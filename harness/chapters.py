@@ -14,11 +14,10 @@ from pathlib import Path
 
 from .bake import VARIANTS, bake
 from .container import ProjectContainer
-from .endtoend import REPO, WORK, build_image
+from .endtoend import REPO, WORK, build_image, last_json_object
 from .log import HarnessError, log
 
 BLOCK = re.compile(r"(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?```sh run\n(?P<code>.*?)```", re.S)
-JSON_OBJECT = re.compile(r"^\{$.*?^\}$|^\{.*\}$", re.M | re.S)
 
 
 @dataclass
@@ -40,17 +39,6 @@ def parse(path: Path) -> list[Block]:
 
 def available(project: Path) -> list[str]:
     return sorted(p.stem for p in (project / "docs").glob("*.md") if parse(p))
-
-
-def last_json_object(output: str) -> dict:
-    for candidate in reversed(JSON_OBJECT.findall(output)):
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return {}
 
 
 def run_chapter(image: str, project: Path, name: str) -> dict:
@@ -82,10 +70,11 @@ def run_chapter(image: str, project: Path, name: str) -> dict:
 
 def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path = REPO / "reports") -> dict:
     project = bake(WORK / f"chapters-{variant}", VARIANTS[variant])
-    chosen = names or available(project)
-    unknown = [n for n in chosen if n not in available(project)]
+    known = available(project)
+    chosen = names or known
+    unknown = [n for n in chosen if n not in known]
     if unknown:
-        raise HarnessError(f"no runnable chapter named {', '.join(unknown)}; chapters: {', '.join(available(project))}.")
+        raise HarnessError(f"no runnable chapter named {', '.join(unknown)}; chapters: {', '.join(known)}.")
     image, _ = build_image(project, "cpu")
     report = {name: run_chapter(image, project, name) for name in chosen}
     report_dir.mkdir(parents=True, exist_ok=True)

@@ -67,13 +67,27 @@ def check_checkpoint_files(box: ProjectContainer, name: str, folder: str = "chec
             raise HarnessError(f"checkpoint file {name}{suffix} is missing, empty or not owned by the non-root user:\n{listing}")
 
 
+JSON_OBJECT = re.compile(r"^\{$.*?^\}$|^\{.*\}$", re.M | re.S)
+
+
+def last_json_object(output: str) -> dict:
+    """The JSON object a command printed last (pretty or on one line), after any other output; {} if none."""
+    for candidate in reversed(JSON_OBJECT.findall(output)):
+        try:
+            value = json.loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(value, dict):
+            return value
+    return {}
+
+
 def last_json(output: str) -> dict:
-    """The JSON object a starter command prints last, after the engine's own messages."""
-    start = output.rfind("\n{") + 1
-    try:
-        return json.loads(output[start:])
-    except ValueError:
+    """The JSON summary a starter command prints last, after the engine's own messages."""
+    value = last_json_object(output)
+    if not value:
         raise HarnessError(f"expected the command to end with a JSON summary; it printed:\n{output[-2000:]}")
+    return value
 
 
 def held_out_set(box: ProjectContainer) -> list[dict]:
