@@ -82,6 +82,14 @@ def list_checkpoints(run):
     return sorted(found, key=lambda c: (c["step"], c["checkpoint"]))
 
 
+def _link(source, target):
+    """Hard-link (no extra disk, survives the engine unlinking the original); copy across file systems."""
+    try:
+        os.link(str(source), str(target))
+    except OSError:
+        shutil.copy2(str(source), str(target))
+
+
 def _stage_checkpoint(run, checkpoint):
     """(load dir, load method) for 'best', 'last' or a named checkpoint such as 'train-1053' or 'kept/best_dev-1080'.
 
@@ -90,9 +98,10 @@ def _stage_checkpoint(run, checkpoint):
     """
     if checkpoint in ("best", "last"):
         state = "best_dev_checkpoint" if checkpoint == "best" else "checkpoint"
-        if checkpoint_name(run / "checkpoints", state) is None:
+        name = checkpoint_name(run / "checkpoints", state)
+        if name is None:
             raise UserError("run '{}' has no {} checkpoint yet; train it first.".format(run.name, checkpoint))
-        return run / "checkpoints", checkpoint, checkpoint_name(run / "checkpoints", state)
+        return run / "checkpoints", checkpoint, name
     if not CHECKPOINT_NAME.match(checkpoint):
         raise UserError("checkpoint '{}' is not one of best, last, train-N, best_dev-N or kept/best_dev-N; "
                         "`playbook checkpoints --run {}` lists them.".format(checkpoint, run.name))
@@ -105,10 +114,7 @@ def _stage_checkpoint(run, checkpoint):
     staging.mkdir(parents=True)
     for path in files + [run / "checkpoints" / "flags.txt", run / "alphabet.txt"]:
         if path.is_file():
-            try:
-                os.link(str(path), str(staging / path.name))
-            except OSError:
-                shutil.copy2(str(path), str(staging / path.name))
+            _link(path, staging / path.name)
     (staging / "checkpoint").write_text('model_checkpoint_path: "{0}"\nall_model_checkpoint_paths: "{0}"\n'.format(staging / name))
     return staging, "last", name
 
@@ -133,10 +139,7 @@ def keep_best(run):
     for source in (run / "checkpoints").glob(name + ".*"):
         target = kept / source.name
         if not target.exists():
-            try:
-                os.link(str(source), str(target))
-            except OSError:
-                shutil.copy2(str(source), str(target))
+            _link(source, target)
     return name
 
 
@@ -452,9 +455,10 @@ def list_runs():
         run = meta_file.parent
         meta = json.loads(meta_file.read_text())
         row = summary(run.name)
+        stats = [(p.stat(), p.is_file()) for p in run.rglob("*")]
         row.update({"kind": meta.get("kind", "fresh"), "created": meta.get("created"),
-                    "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(p.stat().st_mtime for p in run.rglob("*")))),
-                    "bytes": sum(p.stat().st_size for p in run.rglob("*") if p.is_file())})
+                    "updated": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(max(st.st_mtime for st, _ in stats))),
+                    "bytes": sum(st.st_size for st, is_file in stats if is_file)})
         rows.append(row)
     return rows
 
