@@ -43,3 +43,17 @@ def cpu_image(docker_engine, tmp_path_factory):
     project = bake(tmp_path_factory.mktemp("image-bake"))
     tag, _ = build_image(project, "cpu")
     return tag
+
+
+@pytest.fixture()
+def template_playbook(monkeypatch):
+    """Import the template's own `playbook` package afresh (so settings read this test's environment)."""
+    import importlib
+    import sys
+
+    from harness.bake import TEMPLATE
+
+    monkeypatch.syspath_prepend(str(TEMPLATE / "{{cookiecutter.project_slug}}"))
+    for name in [m for m in sys.modules if m == "playbook" or m.startswith("playbook.")]:
+        monkeypatch.delitem(sys.modules, name)
+    return importlib.import_module

@@ -2,7 +2,6 @@
 import json
 import math
 import re
-import sys
 
 import pytest
 
@@ -65,12 +64,8 @@ def test_last_json_object_is_found_after_engine_output():
 
 
 @pytest.fixture()
-def playbook_config(monkeypatch):
-    monkeypatch.syspath_prepend(str(TEMPLATE / "{{cookiecutter.project_slug}}"))
-    for name in [m for m in sys.modules if m == "playbook" or m.startswith("playbook.")]:
-        monkeypatch.delitem(sys.modules, name)
-    from playbook import config
-    return config
+def playbook_config(template_playbook):
+    return template_playbook("playbook.config")
 
 
 def test_hyperparameters_chapter_lists_every_setting(playbook_config):

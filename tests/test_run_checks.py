@@ -1,20 +1,13 @@
 """Checks the starter commands make on run folders before the engine starts (no TensorFlow needed)."""
-import importlib
 import json
-import sys
 
 import pytest
 
-from harness.bake import TEMPLATE
-
 
 @pytest.fixture()
-def playbook(monkeypatch, tmp_path):
+def playbook(monkeypatch, tmp_path, template_playbook):
     monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
-    monkeypatch.syspath_prepend(str(TEMPLATE / "{{cookiecutter.project_slug}}"))
-    for name in [m for m in sys.modules if m == "playbook" or m.startswith("playbook.")]:
-        monkeypatch.delitem(sys.modules, name)
-    return importlib.import_module("playbook.training")
+    return template_playbook("playbook.training")
 
 
 def _dataset(root, labels):
