@@ -150,9 +150,10 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                      "import importlib.util, sys, playbook.transcribe; "
                      "assert importlib.util.find_spec('tensorflow') is None, 'tensorflow is importable'; "
                      "assert 'tensorflow' not in sys.modules"], "no-tensorflow", stream=False)
-        report["transcripts"] = [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
-                                      audio_seconds=result["audio_seconds"], decode_seconds=result["decode_seconds"])
-                                 for row, result in zip(samples, results)]
+        report["transcripts"] = [
+            dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"], audio_seconds=result["audio_seconds"],
+                 transcribe_seconds=round(result["inference_seconds"] + result["decode_seconds"], 3))
+            for row, result in zip(samples, results)]
     references = [t["reference"] for t in report["transcripts"]]
     hypotheses = [t["hypothesis"] for t in report["transcripts"]]
     report["cer"] = round(jiwer.cer(references, hypotheses), 4)

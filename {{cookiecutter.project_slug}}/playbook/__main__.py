@@ -10,6 +10,9 @@
   runs         list runs; checkpoints: list a run's checkpoints
   search       Optuna search over learning rate, dropout and n_hidden
   config       list every setting with its default, engine flag and when to change it
+  lm           build a KenLM language model and a .scorer package from text
+  scorer-info  a scorer package's header and sizes; with --run, whether it fits that run
+  tune-scorer  find the scorer's alpha and beta on the dev set and store them in it
   transcribe   transcribe WAV files with an exported model (no TensorFlow)
 """
 import argparse
@@ -17,6 +20,7 @@ import json
 import os
 import shlex
 import sys
+from pathlib import Path
 
 from . import settings
 from .errors import UserError
@@ -57,7 +61,48 @@ def _cmd_resume(args):
 
 def _cmd_evaluate(args):
     from .training import evaluate
-    _print(evaluate(args.run, args.checkpoint, args.dataset, command_line=args.command_line))
+    from .transcribe import hot_words
+    _print(evaluate(args.run, args.checkpoint, args.dataset, command_line=args.command_line, scorer=args.scorer,
+                    alpha=args.alpha, beta=args.beta, beam_width=args.beam_width, hot_words=hot_words(args.hot_words)))
+
+
+def _cmd_lm(args):
+    from . import lm
+    from .sample import LM_CORPUS
+    if args.run:
+        from .training import load_run
+        alphabet = load_run(args.run)[0] / "alphabet.txt"
+    else:
+        alphabet = args.alphabet or settings.SAMPLE_DATASET / "alphabet.txt"
+    corpora = args.corpus or [settings.SAMPLE_DATASET / LM_CORPUS]
+    name = args.name or ("sample" if not args.corpus else Path(corpora[0]).name.split(".")[0])
+    mapping = []
+    for item in args.map:
+        source, equals, target = item.partition("=")
+        if not equals or len(source) != 1:
+            raise UserError("--map '{}' must be CHAR=REPLACEMENT, e.g. --map 'é=e' (an empty replacement deletes it).".format(item))
+        mapping.append((source, target))
+    _print(lm.build(name, corpora, alphabet, order=args.order, top_k=args.top_k, prune=args.prune, memory=args.memory,
+                    binary_type=args.binary_type, a_bits=args.a_bits, q_bits=args.q_bits, unknown_chars=args.unknown_chars,
+                    mapping=mapping, alpha=args.alpha, beta=args.beta, bytes_mode=args.bytes_mode,
+                    discount_fallback=args.discount_fallback, keep_arpa=args.keep_arpa))
+
+
+def _cmd_scorer_info(args):
+    from . import lm
+    path = lm.resolve_scorer(args.scorer)
+    result = lm.info(path)
+    if args.run:
+        from .training import check_scorer, load_run
+        check_scorer(load_run(args.run)[0], path)
+        result["fits_run"] = args.run
+    _print(result)
+
+
+def _cmd_tune_scorer(args):
+    from .training import tune_scorer
+    _print(tune_scorer(args.run, args.scorer, args.checkpoint, trials=args.trials, alpha_max=args.alpha_max,
+                       beta_max=args.beta_max, beam_width=args.beam_width, command_line=args.command_line))
 
 
 def _cmd_export(args):
@@ -114,7 +159,14 @@ def _cmd_config(args):
 def _cmd_transcribe(args):
     from .training import latest_export
     model = args.model or str(latest_export(args.run))
-    command = [settings.DEVICE_PYTHON, "-m", "playbook.transcribe", "--model", model] + (["--json"] if args.json else []) + args.files
+    command = [settings.DEVICE_PYTHON, "-m", "playbook.transcribe", "--model", model] + (["--json"] if args.json else [])
+    if args.scorer:
+        from .lm import resolve_scorer
+        command += ["--scorer", str(resolve_scorer(args.scorer))]
+    for option in ("beam_width", "alpha", "beta", "hot_words"):
+        if getattr(args, option) is not None:
+            command += ["--" + option.replace("_", "-"), str(getattr(args, option))]
+    command += args.files
     # The device runtime is its own interpreter without TensorFlow.
     if not os.path.exists(settings.DEVICE_PYTHON):
         raise UserError("device runtime {} not found; set PLAYBOOK_DEVICE_PYTHON to a Python with tflite-runtime and numpy.".format(
@@ -126,6 +178,15 @@ def _cmd_transcribe(args):
 def _settings_options(parser):
     parser.add_argument("--config", metavar="FILE", help="TOML file of settings (`playbook config` prints them all)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one setting; repeatable")
+
+
+def _decoder_options(parser, beam_default):
+    parser.add_argument("--scorer", help="a .scorer file, or the name of a `playbook lm` build (default: no scorer)")
+    parser.add_argument("--beam-width", dest="beam_width", type=int, help="CTC beam width (default: {})".format(beam_default))
+    parser.add_argument("--alpha", type=float, help="language model weight (default: the scorer's own)")
+    parser.add_argument("--beta", type=float, help="word insertion bonus (default: the scorer's own)")
+    parser.add_argument("--hot-words", dest="hot_words", metavar="WORD:BOOST,...",
+                        help="boost words (negative: discourage them), e.g. kitchen:2.5,garage:1; needs --scorer")
 
 
 def _checkpoint_option(parser, default):
@@ -161,6 +222,7 @@ def parser():
     evaluate.add_argument("--run", required=True)
     _checkpoint_option(evaluate, "best")
     evaluate.add_argument("--dataset", help="folder with test.csv (default: the run's dataset)")
+    _decoder_options(evaluate, "500, the engine's")
     evaluate.set_defaults(func=_cmd_evaluate)
 
     export = commands.add_parser("export", help="export a checkpoint to TFLite")
@@ -209,7 +271,51 @@ def parser():
     source.add_argument("--run", help="use the run's newest export")
     source.add_argument("--model", help="path to an output_graph.tflite")
     transcribe.add_argument("--json", action="store_true")
+    _decoder_options(transcribe, "100 with a scorer; without one, greedy decoding")
     transcribe.set_defaults(func=_cmd_transcribe)
+
+    from .lm import DEFAULTS as LM, POLICIES
+    lm = commands.add_parser("lm", help="build a KenLM language model and a .scorer package from text",
+                             description="Text -> normalised corpus -> top-k vocabulary -> lmplz ARPA -> filter -> "
+                                         "build_binary -> .scorer, in {}/<name>/.".format(settings.LMS))
+    lm.add_argument("--corpus", action="append", metavar="FILE",
+                    help="text or .gz, one sentence per line; repeatable (default: the sample's lm-corpus.txt)")
+    alphabet = lm.add_mutually_exclusive_group()
+    alphabet.add_argument("--alphabet", help="the model's alphabet.txt (default: the sample dataset's)")
+    alphabet.add_argument("--run", help="take the alphabet of this run")
+    lm.add_argument("--name", help="output folder name (default: sample, or the first corpus's name)")
+    lm.add_argument("--order", type=int, help="n-gram order, 2-6 (default: {})".format(LM["order"]))
+    lm.add_argument("--top-k", dest="top_k", type=int, help="vocabulary size: most frequent words kept (default: {})".format(LM["top_k"]))
+    lm.add_argument("--prune", help="lmplz --prune thresholds per order, '|'-separated, e.g. 0|0|1 (default: {})".format(LM["prune"]))
+    lm.add_argument("--memory", help="lmplz memory cap, e.g. 25%% or 4G (default: {})".format(LM["memory"].replace("%", "%%")))
+    lm.add_argument("--binary-type", dest="binary_type", choices=["trie", "probing"], help="default: {}".format(LM["binary_type"]))
+    lm.add_argument("--a-bits", dest="a_bits", type=int, help="trie pointer compression bits (default: {})".format(LM["a_bits"]))
+    lm.add_argument("--q-bits", dest="q_bits", type=int, help="trie probability quantisation bits (default: {})".format(LM["q_bits"]))
+    lm.add_argument("--unknown-chars", dest="unknown_chars", choices=POLICIES,
+                    help="what to do with characters outside the alphabet (default: {})".format(LM["unknown_chars"]))
+    lm.add_argument("--map", action="append", default=[], metavar="CHAR=TEXT", help="replace a character first; repeatable")
+    lm.add_argument("--alpha", type=float, help="default alpha stored in the package (default: {:.4f})".format(LM["alpha"]))
+    lm.add_argument("--beta", type=float, help="default beta stored in the package (default: {:.4f})".format(LM["beta"]))
+    lm.add_argument("--bytes-mode", dest="bytes_mode", action="store_true", help="UTF-8 bytes output mode (no alphabet FST)")
+    lm.add_argument("--discount-fallback", dest="discount_fallback", action="store_true",
+                    help="lmplz --discount_fallback from the start (default: only when the corpus needs it)")
+    lm.add_argument("--keep-arpa", dest="keep_arpa", action="store_true", help="keep lm.arpa and lm_filtered.arpa")
+    lm.set_defaults(func=_cmd_lm)
+
+    info = commands.add_parser("scorer-info", help="a scorer package's header and sizes")
+    info.add_argument("scorer", help="a .scorer file or the name of a `playbook lm` build")
+    info.add_argument("--run", help="also check that the scorer fits this run's alphabet, with the engine's decoder")
+    info.set_defaults(func=_cmd_scorer_info)
+
+    tune = commands.add_parser("tune-scorer", help="tune alpha and beta on the dev set; store them in the scorer")
+    tune.add_argument("--run", required=True)
+    tune.add_argument("--scorer", required=True, help="a .scorer file or the name of a `playbook lm` build")
+    _checkpoint_option(tune, "best")
+    tune.add_argument("--trials", type=int, default=20, help="Optuna trials (default: %(default)s; the engine's is 2400)")
+    tune.add_argument("--alpha-max", dest="alpha_max", type=int, default=5, help="whole number (the engine's flag is an int); default: %(default)s")
+    tune.add_argument("--beta-max", dest="beta_max", type=int, default=5, help="whole number; default: %(default)s")
+    tune.add_argument("--beam-width", dest="beam_width", type=int, help="default: 500, the engine's")
+    tune.set_defaults(func=_cmd_tune_scorer)
     return main
 
 

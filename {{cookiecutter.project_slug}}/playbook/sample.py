@@ -45,6 +45,36 @@ def _sentences():
         yield "{} the music".format(verb)
 
 
+def _extra_sentences():
+    """Sentences of the same home-automation domain that no audio speaks: language-model text."""
+    for device, room in itertools.product(DEVICES, ROOMS):
+        yield "is the {} in the {} on".format(device, room)
+        yield "switch off the {} in the {}".format(device, room)
+    for device, state in itertools.product(DEVICES, ["on", "off"]):
+        yield "switch {} the {}".format(state, device)
+        yield "is the {} {}".format(device, state)
+    for room in ROOMS:
+        yield "what is the temperature in the {}".format(room)
+        yield "close the door to the {}".format(room)
+    for number, unit in itertools.product(NUMBERS, ["seconds", "hours"]):
+        yield "set a timer for {} {}".format(number, unit)
+    for verb in ["play", "stop", "pause", "resume"]:
+        yield "{} the radio".format(verb)
+        yield "{} the music in the kitchen".format(verb)
+
+
+LM_CORPUS = "lm-corpus.txt"
+
+
+def write_lm_corpus(out_dir, digits=False):
+    """Every sentence of the grammar plus extra in-domain sentences, one per line, for `playbook lm`."""
+    path = Path(out_dir) / LM_CORPUS
+    if not path.exists():
+        lines = list(_sentences()) + list(_extra_sentences())
+        path.write_text("".join((written_with_digits(line) if digits else line) + "\n" for line in lines))
+    return path
+
+
 SPLITS = {"train": 111, "dev": 10, "test": 10}
 # Training sentences are spoken by two different voices, for acoustic variety.
 TAKES = {"train": 2, "dev": 1, "test": 1}
@@ -103,6 +133,7 @@ def make_sample(out_dir, seed=1, digits=False):
     if manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
         if {k: manifest.get(k) for k in expected} == expected:
+            write_lm_corpus(out_dir, digits)
             manifest["reused"] = True
             return manifest
         raise UserError("{} already holds a different dataset; choose another --out or remove it yourself.".format(out_dir))
@@ -134,6 +165,7 @@ def make_sample(out_dir, seed=1, digits=False):
                                  written_with_digits(item["transcript"]) if digits else item["transcript"]])
     alphabet = ALPHABET + [str(d) for d in range(10)] if digits else ALPHABET
     (work / "alphabet.txt").write_text("".join(label + "\n" for label in alphabet))
+    write_lm_corpus(work, digits)
     manifest = dict(expected, seconds_of_audio=round(seconds, 1),
                     files={split: len(items) for split, items in plans.items()})
     (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")

@@ -15,6 +15,7 @@ DATASETS = DATA_ROOT / "datasets"
 RUNS = DATA_ROOT / "runs"
 EXPORTS = DATA_ROOT / "exports"
 SEARCHES = DATA_ROOT / "searches"
+LMS = DATA_ROOT / "lm"
 CACHE = DATA_ROOT / "cache"
 
 SAMPLE_DATASET = DATASETS / "sample"

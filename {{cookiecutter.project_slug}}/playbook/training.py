@@ -23,6 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
+from . import alphabet as alphabets
 from . import config as configuration
 from . import settings
 from .errors import UserError
@@ -155,11 +156,11 @@ def _epoch_offset(run):
     return sum(1 for line in path.open() if '"train_loss"' in line) if path.is_file() else 0
 
 
-def _engine(module, flags, run, command_line, config=None):
-    """Run one engine module; stream its output, record the epochs and the invocation."""
+def _engine(module, flags, run, command_line, config=None, env=None):
+    """Run one engine module; stream its output, record the epochs and the invocation. Returns the output."""
     flags = {key: [str(v) for v in value] if isinstance(value, list) else str(value) for key, value in flags.items()}
     python = settings.EXPORT_PYTHON if module == "export" else sys.executable
-    command = [python, "-u", "-m", "coqui_stt_training." + module]
+    command = [python, "-u", "-m", module if module.startswith("playbook.") else "coqui_stt_training." + module]
     for key, value in flags.items():
         command += ["--" + key] + (value if isinstance(value, list) else [value])
     invocation = uuid.uuid4().hex[:8]
@@ -168,9 +169,12 @@ def _engine(module, flags, run, command_line, config=None):
                "config_hash": configuration.digest(config) if config else None, "start_step": start_step})
     print("$ " + " ".join(command), flush=True)
     started, offset, epochs = time.time(), _epoch_offset(run), {}
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, bufsize=1)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, bufsize=1,
+                               env=dict(os.environ, **(env or {})))
+    output = []
     with open(str(run / "epochs.jsonl"), "a") as epoch_log:
         for line in process.stdout:
+            output.append(line)
             sys.stdout.write(line)
             sys.stdout.flush()
             train, dev = TRAIN_LINE.search(line), DEV_LINE.search(line)
@@ -189,6 +193,7 @@ def _engine(module, flags, run, command_line, config=None):
                "seconds": round(time.time() - started, 1), "end_step": checkpoint_step(run / "checkpoints", "checkpoint")})
     if code != 0:
         raise UserError("the engine's {} step failed with exit code {}; its messages are above.".format(module, code))
+    return "".join(output)
 
 
 def _dataset_files(dataset, need=("train", "dev")):
@@ -203,7 +208,7 @@ def _dataset_files(dataset, need=("train", "dev")):
 
 
 def labels(alphabet_path):
-    return [line for line in Path(alphabet_path).read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    return alphabets.labels(alphabet_path)
 
 
 def engine_flags(config, run):
@@ -353,20 +358,67 @@ def transfer(source, name, dataset, drop_layers=1, config_file=None, overrides=(
     return _after_training(run)
 
 
-def evaluate(name, checkpoint="best", dataset=None, command_line=""):
+def check_scorer(run, scorer_path):
+    """The package, after the engine's own decoder loaded it and it proved to fit the run's alphabet."""
+    from coqui_stt_ctcdecoder import Alphabet, Scorer
+    from . import scorer as packages
+    package = packages.read_package(scorer_path)
+    decoder_scorer = Scorer()
+    code = decoder_scorer.init_from_filepath(str(scorer_path).encode("utf-8"), Alphabet(str(run / "alphabet.txt")))
+    if code != 0:
+        raise UserError("{}: the engine's decoder refused it (error 0x{:X}); rebuild it with `playbook lm`.".format(scorer_path, code))
+    packages.check_alphabet(package, alphabets.labels(run / "alphabet.txt"),
+                            lambda word: decoder_scorer.get_log_cond_prob([word.encode("utf-8")], False, False) > OOV_SCORE)
+    return package
+
+
+OOV_SCORE = -999.0  # the decoder's log probability for a word its language model does not know is -1000
+
+
+def _decoder_flags(run, scorer, alpha, beta, beam_width, hot_words):
+    """Engine flags and a short label for how evaluate decodes."""
+    flags = {"export_beam_width": beam_width or EVALUATE_BEAM_WIDTH}
+    if scorer is None:
+        if alpha is not None or beta is not None or hot_words:
+            raise UserError("--alpha, --beta and --hot-words need a scorer: pass --scorer too.")
+        return flags, "no-scorer"
+    from . import lm
+    path = lm.resolve_scorer(scorer)
+    package = check_scorer(run, path)
+    # The engine would use its own lm_alpha/lm_beta defaults, not the package's.
+    alpha = package.alpha if alpha is None else alpha
+    beta = package.beta if beta is None else beta
+    flags.update(scorer_path=path, lm_alpha=alpha, lm_beta=beta)
+    label = "{}-a{:.3f}-b{:.3f}{}".format(path.parent.name if path.name == lm.PACKAGE else path.stem, alpha, beta,
+                                         "-hot" if hot_words else "")
+    return flags, label
+
+
+EVALUATE_BEAM_WIDTH = 500  # the engine's export_beam_width default, which its evaluate uses
+
+
+def evaluate(name, checkpoint="best", dataset=None, command_line="", scorer=None, alpha=None, beta=None,
+             beam_width=None, hot_words=None, test_split="test"):
     """WER/CER of one checkpoint on a test set, with the best, median and worst samples."""
     run, config = load_run(name)
     dataset = Path(dataset or json.loads((run / "run.json").read_text())["dataset"])
-    test_csv = _dataset_files(dataset, need=("test",))["test"]
+    test_csv = _dataset_files(dataset, need=(test_split,))[test_split]
+    decoder_flags, decoder = _decoder_flags(run, scorer, alpha, beta, beam_width, hot_words)
     load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
     out_dir = run / "evaluations"
     out_dir.mkdir(exist_ok=True)
-    samples_file = out_dir / "{}-{}.samples.json".format(loaded, dataset.name)
+    stem = "{}-{}{}-{}".format(loaded, dataset.name, "" if test_split == "test" else "-" + test_split, decoder)
+    samples_file = out_dir / "{}.samples.json".format(stem)
+    flags = {"checkpoint_dir": load_dir, "load_evaluate": method, "test_files": [test_csv],
+             "alphabet_config_path": run / "alphabet.txt", "n_hidden": config["n_hidden"],
+             "test_batch_size": config["test_batch_size"], "test_output_file": samples_file, "show_progressbar": "false"}
+    flags.update(decoder_flags)
     try:
-        _engine("evaluate", {"checkpoint_dir": load_dir, "load_evaluate": method, "test_files": [test_csv],
-                             "alphabet_config_path": run / "alphabet.txt", "n_hidden": config["n_hidden"],
-                             "test_batch_size": config["test_batch_size"], "test_output_file": samples_file,
-                             "show_progressbar": "false"}, run, command_line, config)
+        if hot_words:
+            _engine("playbook.engine_evaluate", flags, run, command_line, config,
+                    env={"PLAYBOOK_HOT_WORDS": json.dumps(hot_words)})
+        else:
+            _engine("evaluate", flags, run, command_line, config)
     finally:
         _unstage(load_dir)
     samples = json.loads(samples_file.read_text())
@@ -381,13 +433,63 @@ def evaluate(name, checkpoint="best", dataset=None, command_line=""):
                 "wer": round(sample["wer"], 4), "cer": round(sample["cer"], 4)}
 
     report = {"run": name, "checkpoint": loaded, "test_set": str(test_csv), "samples": len(samples),
+              "decoder": dict({key: str(value) for key, value in decoder_flags.items()}, hot_words=hot_words or {}),
               "wer": round(sum(s["word_distance"] for s in samples) / words, 4),
               "cer": round(sum(s["char_distance"] for s in samples) / chars, 4),
               "loss": round(statistics.mean(s["loss"] for s in samples), 4) if samples else None,
               "best": brief(ranked[0]), "median": brief(ranked[len(ranked) // 2]), "worst": brief(ranked[-1])}
-    report_file = out_dir / "{}-{}.json".format(loaded, dataset.name)
+    report_file = out_dir / "{}.json".format(stem)
     report_file.write_text(json.dumps(report, indent=2) + "\n")
     report["report"] = str(report_file)
+    return report
+
+
+BEST_PARAMS = re.compile(r"Best params: lm_alpha=([0-9.eE+-]+) and lm_beta=([0-9.eE+-]+) with WER=([0-9.eE+-]+)")
+
+
+def tune_scorer(name, scorer, checkpoint="best", trials=20, alpha_max=5, beta_max=5, beam_width=None, command_line=""):
+    """Search alpha and beta on the dev set (the engine's Optuna LM optimiser), store the best in the
+    package, and report the test set's WER/CER without the scorer, before and after."""
+    from . import lm
+    from . import scorer as packages
+    if trials < 1:
+        raise UserError("--trials must be at least 1.")
+    run, config = load_run(name)
+    path = lm.resolve_scorer(scorer)
+    package = check_scorer(run, path)
+    dataset = Path(json.loads((run / "run.json").read_text())["dataset"])
+    dev_csv = _dataset_files(dataset, need=("dev", "test"))["dev"]
+    common = dict(checkpoint=checkpoint, beam_width=beam_width, command_line=command_line)
+    without = evaluate(name, **common)
+    before = evaluate(name, scorer=path, **common)
+    load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
+    try:
+        output = _engine("util.lm_optimize", {
+            "checkpoint_dir": load_dir, "load_evaluate": method, "test_files": [dev_csv],
+            "alphabet_config_path": run / "alphabet.txt", "n_hidden": config["n_hidden"],
+            "test_batch_size": config["test_batch_size"], "scorer_path": path, "n_trials": trials,
+            "lm_alpha_max": alpha_max, "lm_beta_max": beta_max, "export_beam_width": beam_width or EVALUATE_BEAM_WIDTH,
+            "show_progressbar": "false"}, run, command_line, config)
+    finally:
+        _unstage(load_dir)
+    found = BEST_PARAMS.search(output)
+    if not found:
+        raise UserError("the engine's LM optimiser printed no 'Best params' line; its messages are above.")
+    alpha, beta, dev_wer = (float(value) for value in found.groups())
+    packages.set_defaults(path, alpha, beta)
+    after = evaluate(name, scorer=path, **common)
+    report = {"run": name, "checkpoint": loaded, "scorer": str(path), "trials": trials, "tuned_on": str(dev_csv),
+              "dev_wer_best": round(dev_wer, 4),
+              "alpha_before": package.alpha, "beta_before": package.beta, "alpha": alpha, "beta": beta,
+              "test": {"without_scorer": {"wer": without["wer"], "cer": without["cer"]},
+                       "scorer_before": {"wer": before["wer"], "cer": before["cer"]},
+                       "scorer_after": {"wer": after["wer"], "cer": after["cer"]}},
+              "wer_without_scorer": without["wer"], "wer_with_scorer": after["wer"],
+              "cer_without_scorer": without["cer"], "cer_with_scorer": after["cer"],
+              "time": now()}
+    # The package's previous defaults stay on record next to it.
+    with open(str(path.with_name(path.name + ".tuning.jsonl")), "a") as log:
+        log.write(json.dumps(report) + "\n")
     return report
 
 

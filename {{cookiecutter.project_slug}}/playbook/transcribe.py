@@ -3,7 +3,9 @@
 This is the device path: it needs numpy and a TFLite interpreter
 (`tflite-runtime` or `ai-edge-litert`) and never TensorFlow. Features are
 computed by the model's own MFCC subgraph (`input_samples` -> `mfccs`), as the
-native client does, so they match training exactly.
+native client does, so they match training exactly. Without a scorer the text is
+the greedy (best path) decoding; with --scorer, a beam search constrained and
+scored by the scorer package (playbook.beam_search).
 """
 import argparse
 import json
@@ -15,7 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from . import alphabet
 from .errors import UserError
+
+DEFAULT_BEAM_WIDTH = 100  # the engine's 1024 costs ten times more in this pure-Python search
 
 BLANK_IS_LAST = True  # CTC blank is the extra class after the alphabet's labels.
 
@@ -40,15 +45,6 @@ def parse_serialized_alphabet(blob):
         labels[index] = blob[offset:offset + length].decode("utf-8")
         offset += length
     return [labels[i] for i in range(count)]
-
-
-def read_alphabet_file(path):
-    labels = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
-        if line.startswith("#"):
-            continue
-        labels.append("#" if line == "\\#" else line)
-    return labels
 
 
 class TfliteModel:
@@ -88,7 +84,7 @@ class TfliteModel:
 
     def _labels(self, model_path, alphabet_path):
         if alphabet_path:
-            return read_alphabet_file(alphabet_path)
+            return alphabet.labels(alphabet_path)
         if "metadata_alphabet" in self.outputs:
             blob = self._metadata("metadata_alphabet", b"")
             if isinstance(blob, str):
@@ -97,7 +93,7 @@ class TfliteModel:
                 return parse_serialized_alphabet(bytes(blob))
         beside = model_path.with_name("alphabet.txt")
         if beside.is_file():
-            return read_alphabet_file(beside)
+            return alphabet.labels(beside)
         raise UserError("{} carries no alphabet; pass --alphabet with the alphabet.txt it was trained with.".format(model_path))
 
     def _zero_inputs(self):
@@ -150,8 +146,37 @@ class TfliteModel:
             previous = index
         return "".join(text).strip()
 
-    def transcribe(self, audio):
-        return self.greedy_decode(self.probabilities(self.features(audio)))
+    def transcribe(self, audio, decoder=None):
+        probs = self.probabilities(self.features(audio))
+        return decoder.decode(probs).strip() if decoder is not None else self.greedy_decode(probs)
+
+
+def hot_words(text):
+    """'kitchen:2.5,garage:-1' -> {'kitchen': 2.5, 'garage': -1.0}"""
+    found = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        word, _, boost = item.rpartition(":")
+        try:
+            found[word] = float(boost)
+        except ValueError:
+            word = ""
+        if not word:
+            raise UserError("--hot-words item '{}' must be WORD:BOOST, e.g. kitchen:2.5 (a negative boost discourages the word)."
+                            .format(item))
+    return found
+
+
+def make_decoder(labels, scorer_path=None, beam_width=None, alpha=None, beta=None, hot=None):
+    """None (greedy decoding) unless a scorer, a beam width or hot words ask for the beam search."""
+    if scorer_path is None and beam_width is None:
+        if hot:
+            raise UserError("--hot-words need a scorer: pass --scorer too.")
+        return None
+    from . import beam_search
+    scorer = beam_search.Scorer(scorer_path, labels, alpha, beta) if scorer_path else None
+    if scorer is None and (hot or alpha is not None or beta is not None):
+        raise UserError("--alpha, --beta and --hot-words need a scorer: pass --scorer too.")
+    return beam_search.Decoder(labels, beam_width or DEFAULT_BEAM_WIDTH, scorer, hot_words=hot)
 
 
 def read_wav(path):
@@ -177,21 +202,34 @@ def main(argv=None):
     parser.add_argument("--model", required=True, help="path to output_graph.tflite")
     parser.add_argument("--alphabet", help="alphabet.txt (default: the one embedded in the model)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
+    parser.add_argument("--scorer", help="a .scorer package: beam search with its language model and vocabulary")
+    parser.add_argument("--beam-width", dest="beam_width", type=int,
+                        help="beam width (default with --scorer: {}; without either: greedy decoding)".format(DEFAULT_BEAM_WIDTH))
+    parser.add_argument("--alpha", type=float, help="language model weight (default: the scorer's own)")
+    parser.add_argument("--beta", type=float, help="word insertion bonus (default: the scorer's own)")
+    parser.add_argument("--hot-words", dest="hot_words", metavar="WORD:BOOST,...",
+                        help="boost (or, negative, discourage) words, e.g. kitchen:2.5,garage:1")
     args = parser.parse_args(argv)
     try:
         # Check every input before the model loads, so a typo fails at once.
         clips = [(path,) + read_wav(path) for path in args.files]
         model = TfliteModel(args.model, args.alphabet)
+        decoder = make_decoder(model.labels, args.scorer, args.beam_width, args.alpha, args.beta, hot_words(args.hot_words))
         for path, audio, rate in clips:
             if rate != model.sample_rate:
                 raise UserError("{} is sampled at {} Hz; the model needs {} Hz: sox '{}' -r {} -c 1 -b 16 out.wav".format(
                     path, rate, model.sample_rate, path, model.sample_rate))
             started = time.perf_counter()
-            text = model.transcribe(audio)
-            seconds = time.perf_counter() - started
+            probs = model.probabilities(model.features(audio))
+            inferred = time.perf_counter()
+            text = decoder.decode(probs).strip() if decoder is not None else model.greedy_decode(probs)
+            decoded = time.perf_counter()
             if args.json:
                 print(json.dumps({"file": str(path), "transcript": text, "audio_seconds": round(len(audio) / rate, 3),
-                                  "decode_seconds": round(seconds, 3)}), flush=True)
+                                  "inference_seconds": round(inferred - started, 4),
+                                  "decode_seconds": round(decoded - inferred, 4),
+                                  "decoder": "greedy" if decoder is None else "beam {}{}".format(
+                                      decoder.beam_width, " + scorer" if decoder.scorer else "")}), flush=True)
             else:
                 print(text, flush=True)
     except UserError as error:
