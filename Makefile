@@ -1,7 +1,8 @@
 # make demo   bake the default template, build its CPU container, train on the sample,
 #             resume, export TFLite, transcribe, print the report (reports/demo.md)
 # make test   the test suite (bakes, config validation, devcontainer up, end to end)
-# make bench  bench/ttfhw: time from bake to first transcript, cold and warm
+# make bench  bench/ttfhw (time from bake to first transcript, cold and warm) and
+#             bench/scorer (decode time per second of audio, with and without the scorer)
 # Both first run `make setup`: .venv with Python 3.11+ and the harness, and a
 # Docker engine started where none runs and the machine allows it.
 
@@ -11,7 +12,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup demo test bench clean
+.PHONY: setup demo test bench bench-ttfhw bench-scorer clean
 setup: $(STAMP)
 	@bash harness/ensure-docker.sh
 
@@ -27,8 +28,13 @@ demo: setup
 test: setup
 	$(VENV)/bin/python -m pytest
 
-bench: setup
+bench: bench-ttfhw bench-scorer
+
+bench-ttfhw: setup
 	$(VENV)/bin/python bench/ttfhw.py
+
+bench-scorer: setup
+	$(VENV)/bin/python bench/scorer.py
 
 clean:
 	rm -rf .harness reports

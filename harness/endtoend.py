@@ -154,6 +154,24 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
             dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"], audio_seconds=result["audio_seconds"],
                  transcribe_seconds=round(result["inference_seconds"] + result["decode_seconds"], 3))
             for row, result in zip(samples, results)]
+        with stages.stage("scorer"):
+            # A language model from the sample's text, then the same files decoded with it on the device path,
+            # and the device decoder's text checked against the engine's decoder on the same probabilities.
+            built = last_json(box.run(["playbook", "lm", "--run", RUN, "--order", "3"], "lm"))
+            lines = box.run(["playbook", "transcribe", "--run", RUN, "--scorer", "sample", "--json", *files],
+                            "transcribe+scorer").splitlines()
+            scored = [json.loads(line) for line in lines if line.startswith("{")]
+            parity = last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--scorer", "sample", *files],
+                                       "decoder-parity", stream=False))
+        report["scorer"] = {"package_bytes": built["package"]["bytes"], "vocabulary": built["normalisation"]["vocabulary"],
+                            "parity_agree": parity["agree"], "parity_files": parity["files"],
+                            "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
+                                                 decode_seconds=result["decode_seconds"])
+                                            for row, result in zip(samples, scored)]}
+        scorer_refs = [t["reference"] for t in report["scorer"]["transcripts"]]
+        scorer_hyps = [t["hypothesis"] for t in report["scorer"]["transcripts"]]
+        report["scorer"]["cer"] = round(jiwer.cer(scorer_refs, scorer_hyps), 4)
+        report["scorer"]["wer"] = round(jiwer.wer(scorer_refs, scorer_hyps), 4)
     references = [t["reference"] for t in report["transcripts"]]
     hypotheses = [t["hypothesis"] for t in report["transcripts"]]
     report["cer"] = round(jiwer.cer(references, hypotheses), 4)
@@ -177,9 +195,13 @@ def markdown(report: dict) -> str:
              + ", ".join(f"`{k}` ({v})" for k, v in report["base_images"].items()) + ".",
              f"Model `{report['model']}`: {report['model_size_bytes'] / 1e3:.0f} kB.",
              f"Global step: {report['steps']['after_train']} after train, {report['steps']['after_resume']} after resume.",
-             f"Held-out set: CER **{report['cer']:.3f}**, WER {report['wer']:.3f} over {len(report['transcripts'])} files.", "",
+             f"Held-out set: CER **{report['cer']:.3f}**, WER {report['wer']:.3f} over {len(report['transcripts'])} files "
+             f"(greedy decoding); with the sample's scorer CER {report['scorer']['cer']:.3f}, WER {report['scorer']['wer']:.3f} "
+             f"(device and engine decoders agree on {report['scorer']['parity_agree']} of {report['scorer']['parity_files']}).", "",
              "| stage | seconds |", "|---|---:|"]
     lines += [f"| {name} | {seconds} |" for name, seconds in report["stages"].items()]
     lines += [f"| **total** | **{report['total_seconds']}** |", "", "| reference | hypothesis | CER | WER |", "|---|---|---:|---:|"]
     lines += [f"| {t['reference']} | {t['hypothesis']} | {t['cer']:.3f} | {t['wer']:.3f} |" for t in report["transcripts"]]
+    lines += ["", "With the scorer:", "", "| reference | hypothesis | CER | WER |", "|---|---|---:|---:|"]
+    lines += [f"| {t['reference']} | {t['hypothesis']} | {t['cer']:.3f} | {t['wer']:.3f} |" for t in report["scorer"]["transcripts"]]
     return "\n".join(lines) + "\n"

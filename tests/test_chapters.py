@@ -8,7 +8,7 @@ import pytest
 from harness import chapters
 from harness.bake import TEMPLATE, bake
 
-CHAPTERS = ["checkpoints", "hyperparameters"]
+CHAPTERS = ["checkpoints", "hyperparameters", "scorer"]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,15 @@ def test_transfer_to_a_new_alphabet_trains(report):
 def test_search_ran_its_trials(report):
     assert report["hyperparameters"]["metrics"]["trials"] == 4
     assert math.isfinite(report["hyperparameters"]["metrics"]["best_dev_loss"])
+
+
+@pytest.mark.container
+def test_tuned_scorer_lowers_the_test_word_error_rate(report):
+    metrics = report["scorer"]["metrics"]
+    assert metrics["wer_with_scorer"] < metrics["wer_without_scorer"], metrics
+    assert metrics["wer_default_scorer"] < metrics["wer_no_scorer"], metrics
+    assert metrics["wer_no_scorer"] == metrics["wer_without_scorer"]
+    assert 0 <= metrics["alpha"] <= 5 and 0 <= metrics["beta"] <= 5
 
 
 def test_every_chapter_has_runnable_blocks(tmp_path):

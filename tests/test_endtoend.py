@@ -1,4 +1,4 @@
-"""The default template trains, resumes, exports and transcribes in its CPU container."""
+"""The default template trains, resumes, exports, transcribes and decodes with a scorer in its CPU container."""
 import json
 
 import pytest
@@ -20,7 +20,7 @@ def test_report_files_hold_the_required_fields(report):
     saved = json.loads((report["_dir"] / "demo.json").read_text())
     for key in ("stages", "image_size_bytes", "model_size_bytes", "transcripts"):
         assert key in saved
-    assert set(saved["stages"]) >= {"image_build", "sample", "train", "resume", "export", "transcribe"}
+    assert set(saved["stages"]) >= {"image_build", "sample", "train", "resume", "export", "transcribe", "scorer"}
     assert all(seconds >= 0 for seconds in saved["stages"].values())
     assert "| reference | hypothesis | CER | WER |" in (report["_dir"] / "demo.md").read_text()
 
@@ -45,3 +45,15 @@ def test_held_out_transcripts_are_close_to_their_references(report):
 
 def test_image_is_a_plausible_size(report):
     assert 500e6 < report["image_size_bytes"] < 3e9
+
+
+def test_scorer_does_not_raise_the_held_out_word_error_rate(report):
+    # The demo model is already good (WER ~0.07); the scorer chapter shows the drop on a weaker one.
+    scorer = report["scorer"]
+    assert len(scorer["transcripts"]) == 10
+    assert scorer["wer"] <= report["wer"], (scorer["wer"], report["wer"])
+
+
+def test_device_decoder_writes_what_the_engine_decoder_writes(report):
+    assert report["scorer"]["parity_files"] == 10
+    assert report["scorer"]["parity_agree"] == 10

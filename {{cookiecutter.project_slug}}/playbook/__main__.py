@@ -14,6 +14,7 @@
   scorer-info  a scorer package's header and sizes; with --run, whether it fits that run
   tune-scorer  find the scorer's alpha and beta on the dev set and store them in it
   transcribe   transcribe WAV files with an exported model (no TensorFlow)
+  decoder-parity  the device decoder's text against the engine decoder's, on the same probabilities
 """
 import argparse
 import json
@@ -175,6 +176,21 @@ def _cmd_transcribe(args):
     os.execv(settings.DEVICE_PYTHON, command)
 
 
+def _cmd_decoder_parity(args):
+    from .lm import resolve_scorer
+    from .parity import compare
+    from .training import latest_export, load_run
+    from .transcribe import hot_words
+    run, _ = load_run(args.run)
+    model = args.model or latest_export(args.run)
+    result = compare(run, model, args.files, resolve_scorer(args.scorer) if args.scorer else None,
+                     args.beam_width or 100, args.alpha, args.beta, hot_words(args.hot_words))
+    _print(result)
+    if result["agree"] != result["files"]:
+        raise UserError("the device decoder disagrees with the engine's on {} of {} files (listed above)."
+                        .format(result["files"] - result["agree"], result["files"]))
+
+
 def _settings_options(parser):
     parser.add_argument("--config", metavar="FILE", help="TOML file of settings (`playbook config` prints them all)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one setting; repeatable")
@@ -273,6 +289,13 @@ def parser():
     transcribe.add_argument("--json", action="store_true")
     _decoder_options(transcribe, "100 with a scorer; without one, greedy decoding")
     transcribe.set_defaults(func=_cmd_transcribe)
+
+    parity = commands.add_parser("decoder-parity", help="compare the device decoder with the engine's on the same audio")
+    parity.add_argument("files", nargs="+", metavar="FILE")
+    parity.add_argument("--run", required=True, help="the run whose alphabet (and newest export) to use")
+    parity.add_argument("--model", help="an output_graph.tflite (default: the run's newest export)")
+    _decoder_options(parity, "100")
+    parity.set_defaults(func=_cmd_decoder_parity)
 
     from .lm import DEFAULTS as LM, POLICIES
     lm = commands.add_parser("lm", help="build a KenLM language model and a .scorer package from text",

@@ -246,7 +246,7 @@ def _parse(path, data, size):
     arcs_at = position
     end = arcs_at + n_arcs * ARC.size
     if size < end:
-        raise UserError("{} is truncated: its vocabulary needs {} bytes and the file has {}; copy or rebuild it again."
+        raise UserError("{} is truncated: its vocabulary needs {} bytes and the file has {}; copy it again or rebuild it."
                         .format(path, end, size))
     if size > end:
         raise UserError("{} has {} unexpected bytes after its vocabulary; it is not a scorer package this tool understands."

@@ -209,6 +209,8 @@ def main(argv=None):
     parser.add_argument("--beta", type=float, help="word insertion bonus (default: the scorer's own)")
     parser.add_argument("--hot-words", dest="hot_words", metavar="WORD:BOOST,...",
                         help="boost (or, negative, discourage) words, e.g. kitchen:2.5,garage:1")
+    parser.add_argument("--probs-out", dest="probs_out", metavar="DIR",
+                        help="also save each file's per-frame probabilities as DIR/<file stem>.npy")
     args = parser.parse_args(argv)
     try:
         # Check every input before the model loads, so a typo fails at once.
@@ -222,6 +224,9 @@ def main(argv=None):
             started = time.perf_counter()
             probs = model.probabilities(model.features(audio))
             inferred = time.perf_counter()
+            if args.probs_out:
+                Path(args.probs_out).mkdir(parents=True, exist_ok=True)
+                np.save(str(Path(args.probs_out) / (Path(path).stem + ".npy")), probs)
             text = decoder.decode(probs).strip() if decoder is not None else model.greedy_decode(probs)
             decoded = time.perf_counter()
             if args.json:
