@@ -42,7 +42,7 @@ def main() -> int:
                                                         "greedy", stream=False).splitlines() if line.startswith("{")]
         audio = sum(item["audio_seconds"] for item in greedy)
         inference = sum(item["inference_seconds"] for item in greedy)
-        rows.append(("greedy", "-", round(sum(item["decode_seconds"] for item in greedy) / audio, 4), "-", "-"))
+        rows.append(("greedy", "-", round(sum(item["decode_seconds"] for item in greedy) / audio, 5), "-", "-"))
         for beam in BEAM_WIDTHS:
             for scorer in (None, "sample"):
                 command = ["playbook", "decoder-parity", "--run", RUN, "--beam-width", str(beam)]

@@ -35,13 +35,16 @@ def time_to_first_transcript(report: dict) -> float:
 def host_engine_python(project: Path) -> Path:
     """A host CPython 3.7 venv with the image's own engine pins (the requirements file's 3.7 lines)."""
     python = HOST_VENV / "bin" / "python"
+    requirements = project / "docker/requirements.cpu.txt"
+    stamp = HOST_VENV / "requirements.cpu.txt"  # what the venv was installed from
     if not python.exists():
         interpreter = base_images.pyenv_python("3.7") / "bin" / "python3.7"
         subprocess.run([str(interpreter), "-m", "venv", str(HOST_VENV)], check=True)
+    if not stamp.exists() or stamp.read_text() != requirements.read_text():
         # The machine's pip configuration may add wheel folders meant for newer Pythons.
         env = {k: v for k, v in os.environ.items() if k != "PIP_FIND_LINKS"} | {"PIP_CONFIG_FILE": os.devnull}
-        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(project / "docker/requirements.cpu.txt")],
-                       check=True, env=env)
+        subprocess.run([str(python), "-m", "pip", "install", "-q", "-r", str(requirements)], check=True, env=env)
+        stamp.write_text(requirements.read_text())
     return python
 
 
