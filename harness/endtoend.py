@@ -147,7 +147,7 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                 raise HarnessError(f"`make transcribe` said {plain.strip()!r}, the JSON path said {results[0]['transcript']!r}.")
             # The device runtime has no TensorFlow to import, by construction.
             box.run(["/opt/device/bin/python", "-c",
-                     "import importlib.util, sys, playbook.transcribe; "
+                     "import importlib.util, sys, stt_device.cli; "
                      "assert importlib.util.find_spec('tensorflow') is None, 'tensorflow is importable'; "
                      "assert 'tensorflow' not in sys.modules"], "no-tensorflow", stream=False)
         report["transcripts"] = [

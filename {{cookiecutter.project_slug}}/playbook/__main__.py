@@ -62,7 +62,7 @@ def _cmd_resume(args):
 
 def _cmd_evaluate(args):
     from .training import evaluate
-    from .transcribe import hot_words
+    from stt_device.beam_search import parse_hot_words as hot_words
     _print(evaluate(args.run, args.checkpoint, args.dataset, command_line=args.command_line, scorer=args.scorer,
                     alpha=args.alpha, beta=args.beta, beam_width=args.beam_width, hot_words=hot_words(args.hot_words)))
 
@@ -160,7 +160,7 @@ def _cmd_config(args):
 def _cmd_transcribe(args):
     from .training import latest_export
     model = args.model or str(latest_export(args.run))
-    command = [settings.DEVICE_PYTHON, "-m", "playbook.transcribe", "--model", model] + (["--json"] if args.json else [])
+    command = [settings.DEVICE_PYTHON, "-m", "stt_device", "--model", model] + (["--json"] if args.json else [])
     if args.scorer:
         from .lm import resolve_scorer
         command += ["--scorer", str(resolve_scorer(args.scorer))]
@@ -180,7 +180,7 @@ def _cmd_decoder_parity(args):
     from .lm import resolve_scorer
     from .parity import compare
     from .training import latest_export, load_run
-    from .transcribe import hot_words
+    from stt_device.beam_search import parse_hot_words as hot_words
     run, _ = load_run(args.run)
     model = args.model or latest_export(args.run)
     result = compare(run, model, args.files, resolve_scorer(args.scorer) if args.scorer else None,

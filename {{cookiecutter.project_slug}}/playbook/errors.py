@@ -1,2 +1,2 @@
-class UserError(Exception):
-    """A problem the user can fix. The CLI prints it as one sentence, without a traceback."""
+# One error type for the training commands and the device runtime they hand over to.
+from stt_device.errors import UserError  # noqa: F401

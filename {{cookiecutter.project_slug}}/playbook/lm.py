@@ -19,7 +19,7 @@ import time
 import unicodedata
 from pathlib import Path
 
-from . import alphabet as alphabets
+from stt_device import alphabet as alphabets
 from . import scorer as packages
 from . import settings
 from .errors import UserError

@@ -1,6 +1,6 @@
 """Does the device decoder write what the engine's decoder writes?
 
-The device runtime (playbook.beam_search, CPython 3.11, no TensorFlow) and the
+The device runtime (stt_device.beam_search, CPython 3.11, no TensorFlow) and the
 engine's coqui-stt-ctcdecoder are given the same per-frame probabilities (from
 the exported model, computed once by the device runtime) and the same scorer;
 their transcripts must be equal. Runs in the engine's interpreter.
@@ -27,7 +27,7 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
         beta = package.beta if beta is None else beta
         engine_scorer = Scorer(alpha, beta, str(scorer), alphabet)
     with tempfile.TemporaryDirectory() as probs_dir:
-        command = [settings.DEVICE_PYTHON, "-m", "playbook.transcribe", "--model", str(model), "--json",
+        command = [settings.DEVICE_PYTHON, "-m", "stt_device", "--model", str(model), "--json",
                    "--beam-width", str(beam_width), "--probs-out", probs_dir]
         if scorer is not None:
             command += ["--scorer", str(scorer), "--alpha", repr(alpha), "--beta", repr(beta)]

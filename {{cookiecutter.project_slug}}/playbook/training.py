@@ -23,7 +23,7 @@ import time
 import uuid
 from pathlib import Path
 
-from . import alphabet as alphabets
+from stt_device import alphabet as alphabets
 from . import config as configuration
 from . import settings
 from .errors import UserError

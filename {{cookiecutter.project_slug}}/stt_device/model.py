@@ -1,18 +1,13 @@
-"""Transcribe WAV files with an exported DeepSpeech-family `.tflite` model.
+"""An exported DeepSpeech-family `.tflite` model on a TFLite interpreter.
 
 This is the device path: it needs numpy and a TFLite interpreter
 (`tflite-runtime` or `ai-edge-litert`) and never TensorFlow. Features are
 computed by the model's own MFCC subgraph (`input_samples` -> `mfccs`), as the
 native client does, so they match training exactly. Without a scorer the text is
 the greedy (best path) decoding; with --scorer, a beam search constrained and
-scored by the scorer package (playbook.beam_search).
+scored by the scorer package (stt_device.beam_search).
 """
-import argparse
-import json
 import struct
-import sys
-import time
-import wave
 from pathlib import Path
 
 import numpy as np
@@ -20,7 +15,6 @@ import numpy as np
 from . import alphabet
 from .errors import UserError
 
-DEFAULT_BEAM_WIDTH = 100  # the engine's 1024 costs ten times more in this pure-Python search
 
 BLANK_IS_LAST = True  # CTC blank is the extra class after the alphabet's labels.
 
@@ -149,99 +143,3 @@ class TfliteModel:
     def transcribe(self, audio, decoder=None):
         probs = self.probabilities(self.features(audio))
         return decoder.decode(probs).strip() if decoder is not None else self.greedy_decode(probs)
-
-
-def hot_words(text):
-    """'kitchen:2.5,garage:-1' -> {'kitchen': 2.5, 'garage': -1.0}"""
-    found = {}
-    for item in filter(None, (part.strip() for part in (text or "").split(","))):
-        word, _, boost = item.rpartition(":")
-        try:
-            found[word] = float(boost)
-        except ValueError:
-            word = ""
-        if not word:
-            raise UserError("--hot-words item '{}' must be WORD:BOOST, e.g. kitchen:2.5 (a negative boost discourages the word)."
-                            .format(item))
-    return found
-
-
-def make_decoder(labels, scorer_path=None, beam_width=None, alpha=None, beta=None, hot=None):
-    """None (greedy decoding) unless a scorer, a beam width or hot words ask for the beam search."""
-    if scorer_path is None and beam_width is None:
-        if hot:
-            raise UserError("--hot-words need a scorer: pass --scorer too.")
-        return None
-    from . import beam_search
-    scorer = beam_search.Scorer(scorer_path, labels, alpha, beta) if scorer_path else None
-    if scorer is None and (hot or alpha is not None or beta is not None):
-        raise UserError("--alpha, --beta and --hot-words need a scorer: pass --scorer too.")
-    return beam_search.Decoder(labels, beam_width or DEFAULT_BEAM_WIDTH, scorer, hot_words=hot)
-
-
-def read_wav(path):
-    """(samples as float32 in [-1, 1), sample rate) of a 16-bit mono PCM WAV file."""
-    path = Path(path)
-    if not path.is_file():
-        raise UserError("{}: no such file.".format(path))
-    try:
-        with wave.open(str(path), "rb") as handle:
-            channels, width, rate, count = handle.getnchannels(), handle.getsampwidth(), handle.getframerate(), handle.getnframes()
-            pcm = handle.readframes(count)
-    except (wave.Error, EOFError) as error:
-        raise UserError("{} is not a PCM WAV file ({}); convert it with: sox '{}' -r 16000 -c 1 -b 16 out.wav".format(path, error, path))
-    if (channels, width) != (1, 2):
-        raise UserError("{} has {} channel(s) of {}-bit audio; the model needs mono 16-bit: sox '{}' -r 16000 -c 1 -b 16 out.wav".format(
-            path, channels, width * 8, path))
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0, rate
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="playbook transcribe", description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="+", metavar="FILE", help="16 kHz mono 16-bit WAV files")
-    parser.add_argument("--model", required=True, help="path to output_graph.tflite")
-    parser.add_argument("--alphabet", help="alphabet.txt (default: the one embedded in the model)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per file")
-    parser.add_argument("--scorer", help="a .scorer package: beam search with its language model and vocabulary")
-    parser.add_argument("--beam-width", dest="beam_width", type=int,
-                        help="beam width (default with --scorer: {}; without either: greedy decoding)".format(DEFAULT_BEAM_WIDTH))
-    parser.add_argument("--alpha", type=float, help="language model weight (default: the scorer's own)")
-    parser.add_argument("--beta", type=float, help="word insertion bonus (default: the scorer's own)")
-    parser.add_argument("--hot-words", dest="hot_words", metavar="WORD:BOOST,...",
-                        help="boost (or, negative, discourage) words, e.g. kitchen:2.5,garage:1")
-    parser.add_argument("--probs-out", dest="probs_out", metavar="DIR",
-                        help="also save each file's per-frame probabilities as DIR/<file stem>.npy")
-    args = parser.parse_args(argv)
-    try:
-        # Check every input before the model loads, so a typo fails at once.
-        clips = [(path,) + read_wav(path) for path in args.files]
-        model = TfliteModel(args.model, args.alphabet)
-        decoder = make_decoder(model.labels, args.scorer, args.beam_width, args.alpha, args.beta, hot_words(args.hot_words))
-        for path, audio, rate in clips:
-            if rate != model.sample_rate:
-                raise UserError("{} is sampled at {} Hz; the model needs {} Hz: sox '{}' -r {} -c 1 -b 16 out.wav".format(
-                    path, rate, model.sample_rate, path, model.sample_rate))
-            started = time.perf_counter()
-            probs = model.probabilities(model.features(audio))
-            inferred = time.perf_counter()
-            if args.probs_out:
-                Path(args.probs_out).mkdir(parents=True, exist_ok=True)
-                np.save(str(Path(args.probs_out) / (Path(path).stem + ".npy")), probs)
-            text = decoder.decode(probs).strip() if decoder is not None else model.greedy_decode(probs)
-            decoded = time.perf_counter()
-            if args.json:
-                print(json.dumps({"file": str(path), "transcript": text, "audio_seconds": round(len(audio) / rate, 3),
-                                  "inference_seconds": round(inferred - started, 4),
-                                  "decode_seconds": round(decoded - inferred, 4),
-                                  "decoder": "greedy" if decoder is None else "beam {}{}".format(
-                                      decoder.beam_width, " + scorer" if decoder.scorer else "")}), flush=True)
-            else:
-                print(text, flush=True)
-    except UserError as error:
-        print("error: {}".format(error), file=sys.stderr)
-        return 2
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -13,7 +13,7 @@ Alphabet-mode scorers only; UTF-8 bytes-mode packages are refused.
 import math
 from functools import cmp_to_key
 
-from . import scorer as packages
+from . import scorer_package as packages
 from .errors import UserError
 
 LOG10_E = 0.4342944819  # the engine's NUM_FLT_LOGE: KenLM's log10 to natural log
@@ -21,6 +21,7 @@ OOV_SCORE = -1000.0
 FLT_MIN = 1.17549435e-38  # added before log(), as the engine does
 DELAY_THRESHOLD = 0.999  # no expansion while the blank is this certain (leading silence)
 NEG_INF = float("-inf")
+DEFAULT_BEAM_WIDTH = 100  # the engine's 500-1024 cost five to ten times more in this pure-Python search
 
 
 def log_sum_exp(x, y):
@@ -246,3 +247,18 @@ class Decoder(object):
                     scores[id(prefix)] += self._lm_score(prefix, hot_words=False)
         best = min(prefixes, key=cmp_to_key(lambda x, y: _compare(x, y, lambda node: scores[id(node)])))
         return "".join(self.alphabet[label] for label in best.labels())
+
+
+def parse_hot_words(text):
+    """'kitchen:2.5,garage:-1' -> {'kitchen': 2.5, 'garage': -1.0}"""
+    found = {}
+    for item in filter(None, (part.strip() for part in (text or "").split(","))):
+        word, _, boost = item.rpartition(":")
+        try:
+            found[word] = float(boost)
+        except ValueError:
+            word = ""
+        if not word:
+            raise UserError("--hot-words item '{}' must be WORD:BOOST, e.g. kitchen:2.5 (a negative boost discourages the word)."
+                            .format(item))
+    return found

@@ -1,0 +1,73 @@
+"""python -m stt_device FILE...: transcribe WAV files on the device runtime."""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .audio import read_wav
+from . import beam_search
+from .beam_search import DEFAULT_BEAM_WIDTH, parse_hot_words
+from .errors import UserError
+from .model import TfliteModel
+
+
+def make_decoder(labels, scorer_path=None, beam_width=None, alpha=None, beta=None, hot=None):
+    """None (greedy decoding) unless a scorer, a beam width or hot words ask for the beam search."""
+    if scorer_path is None and beam_width is None:
+        if hot:
+            raise UserError("--hot-words need a scorer: pass --scorer too.")
+        return None
+    scorer = beam_search.Scorer(scorer_path, labels, alpha, beta) if scorer_path else None
+    if scorer is None and (hot or alpha is not None or beta is not None):
+        raise UserError("--alpha, --beta and --hot-words need a scorer: pass --scorer too.")
+    return beam_search.Decoder(labels, beam_width or DEFAULT_BEAM_WIDTH, scorer, hot_words=hot)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m stt_device", description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="+", metavar="FILE", help="16 kHz mono 16-bit WAV files")
+    parser.add_argument("--model", required=True, help="path to output_graph.tflite")
+    parser.add_argument("--alphabet", help="alphabet.txt (default: the one embedded in the model)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object per file")
+    parser.add_argument("--scorer", help="a .scorer package: beam search with its language model and vocabulary")
+    parser.add_argument("--beam-width", dest="beam_width", type=int,
+                        help="beam width (default with --scorer: {}; without either: greedy decoding)".format(DEFAULT_BEAM_WIDTH))
+    parser.add_argument("--alpha", type=float, help="language model weight (default: the scorer's own)")
+    parser.add_argument("--beta", type=float, help="word insertion bonus (default: the scorer's own)")
+    parser.add_argument("--hot-words", dest="hot_words", metavar="WORD:BOOST,...",
+                        help="boost (or, negative, discourage) words, e.g. kitchen:2.5,garage:1")
+    parser.add_argument("--probs-out", dest="probs_out", metavar="DIR",
+                        help="also save each file's per-frame probabilities as DIR/<file stem>.npy")
+    args = parser.parse_args(argv)
+    try:
+        # Check every input before the model loads, so a typo fails at once.
+        clips = [(path,) + read_wav(path) for path in args.files]
+        model = TfliteModel(args.model, args.alphabet)
+        decoder = make_decoder(model.labels, args.scorer, args.beam_width, args.alpha, args.beta, parse_hot_words(args.hot_words))
+        for path, audio, rate in clips:
+            if rate != model.sample_rate:
+                raise UserError("{} is sampled at {} Hz; the model needs {} Hz: sox '{}' -r {} -c 1 -b 16 out.wav".format(
+                    path, rate, model.sample_rate, path, model.sample_rate))
+            started = time.perf_counter()
+            probs = model.probabilities(model.features(audio))
+            inferred = time.perf_counter()
+            if args.probs_out:
+                Path(args.probs_out).mkdir(parents=True, exist_ok=True)
+                np.save(str(Path(args.probs_out) / (Path(path).stem + ".npy")), probs)
+            text = decoder.decode(probs).strip() if decoder is not None else model.greedy_decode(probs)
+            decoded = time.perf_counter()
+            if args.json:
+                print(json.dumps({"file": str(path), "transcript": text, "audio_seconds": round(len(audio) / rate, 3),
+                                  "inference_seconds": round(inferred - started, 4),
+                                  "decode_seconds": round(decoded - inferred, 4),
+                                  "decoder": "greedy" if decoder is None else "beam {}{}".format(
+                                      decoder.beam_width, " + scorer" if decoder.scorer else "")}), flush=True)
+            else:
+                print(text, flush=True)
+    except UserError as error:
+        print("error: {}".format(error), file=sys.stderr)
+        return 2
+    return 0

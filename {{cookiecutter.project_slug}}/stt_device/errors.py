@@ -1,0 +1,2 @@
+class UserError(Exception):
+    """A problem the user can fix. Command lines print it as one sentence, without a traceback."""
