@@ -24,6 +24,10 @@ from .log import HarnessError, log
 STAND_IN_LABEL = "org.deepspeech-playbook.stand-in"
 DEBIAN_MIRROR = os.environ.get("PLAYBOOK_DEBIAN_MIRROR", "http://deb.debian.org/debian")
 HOST_CA_BUNDLE = Path(os.environ.get("PLAYBOOK_HOST_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt"))
+STAND_IN_CA_BUNDLE = "/usr/local/share/playbook-host-ca-bundle.crt"
+# What the official slim images leave out (debuerreotype's slimify), then and in later dpkg installs.
+SLIM_EXCLUDES = ("/usr/share/doc/*", "/usr/share/info/*", "/usr/share/locale/*", "/usr/share/man/*", "/usr/share/groff/*",
+                 "/usr/share/linda/*", "/usr/share/lintian/*")  # inside the Debian stand-in, and all built on it
 
 # Runtime libraries CPython's extension modules link against (the official slim image's set).
 PYTHON_RUNTIME_PACKAGES = "libssl3 libffi8 libsqlite3-0 zlib1g libbz2-1.0 liblzma5 libreadline8 libncursesw6 libuuid1 ca-certificates netbase tzdata"
@@ -84,15 +88,21 @@ def debian_slim(image: str, suite: str = "bookworm") -> None:
         if result.returncode != 0:
             raise HarnessError(f"debootstrap {suite} from {DEBIAN_MIRROR} failed: {result.stderr.strip()[-800:]}; "
                                f"set PLAYBOOK_DEBIAN_MIRROR to a reachable Debian mirror.")
-        for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*",
-                        "usr/share/doc/*", "usr/share/man/*"):
-            for path in glob.glob(str(rootfs / pattern)):
+        for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*", *SLIM_EXCLUDES):
+            for path in glob.glob(str(rootfs / pattern.lstrip("/"))):
                 shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
-        # Like the official image: apt keeps no package caches in image layers.
+        # Like the official image: apt keeps no package caches in image layers, and dpkg installs no
+        # documentation, manuals or translations, in this image or any built on it.
         (rootfs / "etc/apt/apt.conf.d/docker-clean").write_text('Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n')
+        (rootfs / "etc/dpkg/dpkg.cfg.d/docker").write_text("".join(f"path-exclude {pattern}\n" for pattern in SLIM_EXCLUDES)
+                                                           + "path-include /usr/share/doc/*/copyright\n")
+        changes = ["ENV LANG=C.UTF-8", 'CMD ["bash"]', f"LABEL {STAND_IN_LABEL}=debootstrap"]
+        if HOST_CA_BUNDLE.is_file():
+            # Local stand-in only: this machine may reach PyPI through a proxy whose CA is in the host's bundle.
+            shutil.copy(HOST_CA_BUNDLE, rootfs / STAND_IN_CA_BUNDLE.lstrip("/"))
+            changes.append(f"ENV PIP_CERT={STAND_IN_CA_BUNDLE}")
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
-        imported = subprocess.run([docker_cli.cli(), "import", "-c", "ENV LANG=C.UTF-8", "-c", 'CMD ["bash"]',
-                                   "-c", f"LABEL {STAND_IN_LABEL}=debootstrap", "-", image],
+        imported = subprocess.run([docker_cli.cli(), "import", *(arg for change in changes for arg in ("-c", change)), "-", image],
                                   stdin=tar.stdout, capture_output=True, text=True)
         tar.wait()
         if imported.returncode != 0:
@@ -136,15 +146,11 @@ def python_slim(image: str) -> None:
         context = Path(context)
         log(f"copying CPython from {prefix}")
         _copy_python_prefix(prefix, context / "python")
-        shutil.copy(HOST_CA_BUNDLE, context / "host-ca-bundle.crt")
         (context / "Dockerfile").write_text(f"""FROM {debian}
 ENV PATH=/usr/local/bin:$PATH LANG=C.UTF-8
 RUN apt-get update && apt-get install -y --no-install-recommends {PYTHON_RUNTIME_PACKAGES} \\
  && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 COPY python/ /usr/local/
-# Local stand-in only: this machine reaches PyPI through a proxy whose CA is in the host's bundle.
-COPY host-ca-bundle.crt /usr/local/share/playbook-host-ca-bundle.crt
-ENV PIP_CERT=/usr/local/share/playbook-host-ca-bundle.crt
 LABEL {STAND_IN_LABEL}="pyenv CPython {prefix.name}"
 RUN ldconfig && python{version} -c 'import ssl, sqlite3, ctypes, lzma, bz2' && python{version} -m pip --version
 CMD ["python3"]

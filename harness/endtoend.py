@@ -132,8 +132,12 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
         report["steps"] = {"after_train": trained_step, "best_dev_after_train": best_step, "after_resume": resumed_step}
         with stages.stage("export"):
             exported = last_json(box.run(["make", "-s", "export", f"RUN={RUN}"], "export"))
+            float_export = last_json(box.run(["playbook", "export", "--run", RUN, "--float"], "export --float", stream=False))
+            card = box.run(["cat", exported["model_card"]], "model card", stream=False)
         report["model"] = exported["model"]
         report["model_size_bytes"] = exported["model_bytes"]
+        report["float_model_size_bytes"] = float_export["model_bytes"]
+        report["model_card"] = card
         with stages.stage("transcribe"):
             samples = held_out_set(box)
             files = [f"/data/datasets/sample/{row['wav_filename']}" for row in samples]
@@ -168,6 +172,33 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                             "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
                                                  decode_seconds=result["decode_seconds"])
                                             for row, result in zip(samples, scored)]}
+        with stages.stage("device_image"):
+            device_tag, _ = build_image(project, "device")
+        report["device_image"] = device_tag
+        report["device_image_bytes"] = docker_cli.image_size(device_tag)
+        with stages.stage("device"):
+            # The device image alone, on the same data volume (read-only): the export and the scorer.
+            output = docker_cli.docker("run", "--rm", "-v", f"{box.volume}:/data:ro", device_tag, "--model", exported["model"],
+                                       "--scorer", "/data/lm/sample/kenlm.scorer", "--json", *files, check=False)
+            if output.returncode != 0:
+                raise HarnessError(f"the device image failed to transcribe: {output.stderr.strip()[-1500:]}")
+            on_device = [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
+            tensorflow = docker_cli.docker("run", "--rm", "--entrypoint", "python3", device_tag, "-c",
+                                           "import importlib.util as u; print(u.find_spec('tensorflow') is None)").stdout.strip()
+            # The streaming API fed in 120 ms chunks, and a 44.1 kHz stereo 24-bit copy of the first file.
+            box.run(["sox", files[0], "-r", "44100", "-c", "2", "-b", "24", "/data/datasets/held-out-44k-stereo.wav"], "sox")
+            streamed = docker_cli.docker("run", "--rm", "-v", f"{box.volume}:/data:ro", device_tag, "--model", exported["model"],
+                                         "--scorer", "/data/lm/sample/kenlm.scorer", "--json", "--stream", "120", *files,
+                                         "/data/datasets/held-out-44k-stereo.wav")
+            streamed = [json.loads(line) for line in streamed.stdout.splitlines() if line.startswith("{")]
+        report["device"] = {"tensorflow_absent": tensorflow == "True",
+                            "same_as_project_image": sum(a["transcript"] == b["transcript"] for a, b in zip(on_device, scored)),
+                            "streamed_same": sum(a["transcript"] == b["transcript"] for a, b in zip(streamed, on_device)),
+                            "streamed_partials": [len(item.get("partials", [])) for item in streamed[:len(files)]],
+                            "converted": {"file": "44.1 kHz stereo 24-bit copy of " + samples[0]["wav_filename"],
+                                          "transcript": streamed[-1]["transcript"], "original": on_device[0]["transcript"]},
+                            "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"])
+                                            for row, result in zip(samples, on_device)]}
         scorer_refs = [t["reference"] for t in report["scorer"]["transcripts"]]
         scorer_hyps = [t["hypothesis"] for t in report["scorer"]["transcripts"]]
         report["scorer"]["cer"] = round(jiwer.cer(scorer_refs, scorer_hyps), 4)
@@ -176,6 +207,10 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
     hypotheses = [t["hypothesis"] for t in report["transcripts"]]
     report["cer"] = round(jiwer.cer(references, hypotheses), 4)
     report["wer"] = round(jiwer.wer(references, hypotheses), 4)
+    device_refs = [t["reference"] for t in report["device"]["transcripts"]]
+    device_hyps = [t["hypothesis"] for t in report["device"]["transcripts"]]
+    report["device"]["cer"] = round(jiwer.cer(device_refs, device_hyps), 4)
+    report["device"]["wer"] = round(jiwer.wer(device_refs, device_hyps), 4)
     report["stages"] = stages.seconds
     report["total_seconds"] = round(sum(stages.seconds.values()), 1)
     write_report(report, report_dir, report_name)
@@ -197,7 +232,11 @@ def markdown(report: dict) -> str:
              f"Global step: {report['steps']['after_train']} after train, {report['steps']['after_resume']} after resume.",
              f"Held-out set: CER **{report['cer']:.3f}**, WER {report['wer']:.3f} over {len(report['transcripts'])} files "
              f"(greedy decoding); with the sample's scorer CER {report['scorer']['cer']:.3f}, WER {report['scorer']['wer']:.3f} "
-             f"(device and engine decoders agree on {report['scorer']['parity_agree']} of {report['scorer']['parity_files']}).", "",
+             f"(device and engine decoders agree on {report['scorer']['parity_agree']} of {report['scorer']['parity_files']}).",
+             f"Device image `{report['device_image']}` ({report['device_image_bytes'] / 1e6:.0f} MB, TensorFlow "
+             f"{'absent' if report['device']['tensorflow_absent'] else 'PRESENT'}): with the scorer CER {report['device']['cer']:.3f}, "
+             f"WER {report['device']['wer']:.3f}; {report['device']['same_as_project_image']} of {len(report['device']['transcripts'])} "
+             "transcripts the same as in the project image.", "",
              "| stage | seconds |", "|---|---:|"]
     lines += [f"| {name} | {seconds} |" for name, seconds in report["stages"].items()]
     lines += [f"| **total** | **{report['total_seconds']}** |", "", "| reference | hypothesis | CER | WER |", "|---|---|---:|---:|"]

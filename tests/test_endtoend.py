@@ -20,7 +20,8 @@ def test_report_files_hold_the_required_fields(report):
     saved = json.loads((report["_dir"] / "demo.json").read_text())
     for key in ("stages", "image_size_bytes", "model_size_bytes", "transcripts"):
         assert key in saved
-    assert set(saved["stages"]) >= {"image_build", "sample", "train", "resume", "export", "transcribe", "scorer"}
+    assert set(saved["stages"]) >= {"image_build", "sample", "train", "resume", "export", "transcribe", "scorer",
+                                    "device_image", "device"}
     assert all(seconds >= 0 for seconds in saved["stages"].values())
     assert "| reference | hypothesis | CER | WER |" in (report["_dir"] / "demo.md").read_text()
 
@@ -57,3 +58,34 @@ def test_scorer_does_not_raise_the_held_out_word_error_rate(report):
 def test_device_decoder_writes_what_the_engine_decoder_writes(report):
     assert report["scorer"]["parity_files"] == 10
     assert report["scorer"]["parity_agree"] == 10
+
+
+def test_device_image_is_small_has_no_tensorflow_and_transcribes(report):
+    assert report["device_image_bytes"] <= 200e6, report["device_image_bytes"]
+    assert report["device"]["tensorflow_absent"]
+    assert len(report["device"]["transcripts"]) == 10
+    assert report["device"]["same_as_project_image"] == 10
+    assert report["device"]["cer"] <= 0.25
+
+
+def test_streaming_gives_the_same_text_with_intermediate_results(report):
+    device = report["device"]
+    assert device["streamed_same"] == 10
+    assert all(count >= 2 for count in device["streamed_partials"]), device["streamed_partials"]
+
+
+def test_audio_in_another_format_is_converted(report):
+    converted = report["device"]["converted"]
+    assert score_cer(converted["original"], converted["transcript"]) <= 0.1, converted
+
+
+def score_cer(reference, hypothesis):
+    return endtoend.score(reference, hypothesis)["cer"]
+
+
+def test_float_export_and_model_card(report):
+    assert report["float_model_size_bytes"] > 2.5 * report["model_size_bytes"]
+    card = report["model_card"]
+    assert "dynamic-range quantised" in card and "n_hidden 192" in card
+    assert "26 MFCCs per 32.0 ms window, every 20.0 ms" in card
+    assert "28 labels" in card

@@ -108,7 +108,7 @@ def _cmd_tune_scorer(args):
 
 def _cmd_export(args):
     from .training import export
-    _print(export(args.run, args.checkpoint, command_line=args.command_line))
+    _print(export(args.run, args.checkpoint, command_line=args.command_line, quantize=args.quantize))
 
 
 def _cmd_finetune(args):
@@ -244,6 +244,11 @@ def parser():
     export = commands.add_parser("export", help="export a checkpoint to TFLite")
     export.add_argument("--run", required=True)
     _checkpoint_option(export, "best")
+    weights = export.add_mutually_exclusive_group()
+    weights.add_argument("--float", dest="quantize", action="store_false", default=None,
+                         help="float32 weights, in <checkpoint>-float/ (default: the run's export_quantize, true)")
+    weights.add_argument("--quantize", dest="quantize", action="store_true",
+                         help="dynamic-range quantised (int8) weights: about 4x smaller")
     export.set_defaults(func=_cmd_export)
 
     for name, helptext in (("finetune", "new run seeded from another run's weights (same alphabet)"),

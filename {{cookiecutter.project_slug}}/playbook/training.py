@@ -493,10 +493,12 @@ def tune_scorer(name, scorer, checkpoint="best", trials=20, alpha_max=5, beta_ma
     return report
 
 
-def export(name, checkpoint="best", command_line=""):
+def export(name, checkpoint="best", command_line="", quantize=None):
+    """TFLite model of a checkpoint, with its alphabet and a model card, in EXPORTS/<run>/<checkpoint>[-float]/."""
     run, config = load_run(name)
+    quantize = config["export_quantize"] if quantize is None else quantize
     load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
-    target = settings.EXPORTS / name / loaded.replace("/", "-")
+    target = settings.EXPORTS / name / (loaded.replace("/", "-") + ("" if quantize else "-float"))
     if target.exists():
         _unstage(load_dir)
         raise UserError("{} already holds an export of this checkpoint; it is kept as it is (remove it yourself to export again).".format(target))
@@ -507,6 +509,7 @@ def export(name, checkpoint="best", command_line=""):
              "n_hidden": config["n_hidden"], "export_dir": partial, "export_tflite": "true", "show_progressbar": "false"}
     flags.update({key: (str(config[key]).lower() if isinstance(config[key], bool) else config[key])
                   for key in configuration.KEYS if key.startswith("export_")})
+    flags["export_quantize"] = str(quantize).lower()
     try:
         _engine("export", flags, run, command_line, config)
     finally:
@@ -516,10 +519,56 @@ def export(name, checkpoint="best", command_line=""):
         raise UserError("the engine finished but wrote no {}; its messages are above.".format(model.name))
     shutil.copy(str(run / "alphabet.txt"), str(partial / "alphabet.txt"))
     (partial / "export.json").write_text(json.dumps({"run": name, "checkpoint": loaded, "n_hidden": config["n_hidden"],
-                                                     "exported": now()}, indent=2) + "\n")
+                                                     "quantized": quantize, "exported": now()}, indent=2) + "\n")
+    _write_model_card(run, config, loaded, partial)
     partial.rename(target)
-    return {"run": name, "checkpoint": loaded, "model": str(target / "output_graph.tflite"),
-            "model_bytes": (target / "output_graph.tflite").stat().st_size, "step": int(loaded.rsplit("-", 1)[1])}
+    return {"run": name, "checkpoint": loaded, "model": str(target / "output_graph.tflite"), "quantized": quantize,
+            "model_bytes": (target / "output_graph.tflite").stat().st_size, "step": int(loaded.rsplit("-", 1)[1]),
+            "model_card": str(target / "MODEL_CARD.md")}
+
+
+def _write_model_card(run, config, checkpoint, folder):
+    """MODEL_CARD.md and model_card.json: what the model is (read from the file by the device runtime),
+    where it came from, and how well its checkpoint did."""
+    described = subprocess.run([settings.DEVICE_PYTHON, "-m", "stt_device", "--model", str(folder / "output_graph.tflite"),
+                                "--describe"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    if described.returncode != 0:
+        raise UserError("the device runtime could not read the exported model: {}".format(described.stderr.strip()[-500:]))
+    model = json.loads([line for line in described.stdout.splitlines() if line.startswith("{")][-1])
+    evaluations = sorted((run / "evaluations").glob("{}-*-no-scorer.json".format(checkpoint)), key=lambda p: p.stat().st_mtime)
+    evaluation = json.loads(evaluations[-1].read_text()) if evaluations else None
+    history = epochs(run)
+    card = {"model": dict(model, model=str(folder.with_name(folder.name.replace(".partial", "")) / "output_graph.tflite")),
+            "metadata": {key[len("export_"):]: config[key] for key in configuration.KEYS
+                         if key.startswith("export_") and key != "export_quantize"},
+            "training": {"run": run.name, "checkpoint": checkpoint, "engine": "coqui-stt-training " + engine_version(),
+                         "dataset": json.loads((run / "run.json").read_text())["dataset"], "epochs": len(history),
+                         "best_dev_loss": min((e["dev_loss"] for e in history if "dev_loss" in e), default=None),
+                         "n_hidden": config["n_hidden"], "learning_rate": config["learning_rate"],
+                         "dropout_rate": config["dropout_rate"], "augment": config["augment"]},
+            "evaluation": None if evaluation is None else {key: evaluation[key] for key in ("test_set", "samples", "wer", "cer")}}
+    (folder / "model_card.json").write_text(json.dumps(card, indent=2, ensure_ascii=False) + "\n")
+    m, t = card["model"], card["training"]
+    lines = ["# {} {}".format(card["metadata"]["model_name"], card["metadata"]["model_version"]), "",
+             "A DeepSpeech-family speech-to-text model ({}), exported to TFLite from run `{}`, checkpoint `{}`.".format(
+                 card["metadata"]["language"], t["run"], checkpoint), "",
+             "| | |", "|---|---|",
+             "| file | `output_graph.tflite`, {:,} bytes, {} |".format(m["bytes"], "dynamic-range quantised (int8 weights)"
+                                                                       if m["quantized"] else "float32"),
+             "| author | {} |".format(card["metadata"]["author_id"]),
+             "| width | n_hidden {} |".format(m["n_hidden"]),
+             "| audio | {} Hz, mono, 16-bit |".format(m["sample_rate"]),
+             "| features | {} MFCCs per {} ms window, every {} ms; {} frames of context each side |".format(
+                 m["mfcc_features"], m["feature_window_ms"], m["feature_step_ms"], m["context_frames"]),
+             "| alphabet | {} labels: `{}` (`alphabet.txt`) |".format(len(m["labels"]), "".join(m["labels"])),
+             "| trained | {} epochs on `{}`, best dev loss {} ({}) |".format(t["epochs"], t["dataset"], t["best_dev_loss"],
+                                                                          t["engine"]),
+             "| evaluated | {} |".format("not yet: `playbook evaluate --run {} --checkpoint {}`".format(t["run"], checkpoint)
+                                          if evaluation is None else "WER {}, CER {} on {} samples of `{}` (no scorer)".format(
+                                              evaluation["wer"], evaluation["cer"], evaluation["samples"], evaluation["test_set"])),
+             "", "Run it with the device runtime (`stt_device/`, no TensorFlow):", "",
+             "```sh", "python -m stt_device --model output_graph.tflite [--scorer kenlm.scorer] audio.wav", "```", ""]
+    (folder / "MODEL_CARD.md").write_text("\n".join(lines), encoding="utf-8")
 
 
 def latest_export(name):

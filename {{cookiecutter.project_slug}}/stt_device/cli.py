@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import read_wav
+from .audio import convert, read_wav
 from . import beam_search
 from .beam_search import DEFAULT_BEAM_WIDTH, parse_hot_words
 from .errors import UserError
@@ -28,7 +28,8 @@ def make_decoder(labels, scorer_path=None, beam_width=None, alpha=None, beta=Non
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m stt_device", description=__doc__.splitlines()[0])
-    parser.add_argument("files", nargs="+", metavar="FILE", help="16 kHz mono 16-bit WAV files")
+    parser.add_argument("files", nargs="*", metavar="FILE",
+                        help="PCM WAV files; 16 kHz mono 16-bit is what the model was trained on, others are converted")
     parser.add_argument("--model", required=True, help="path to output_graph.tflite")
     parser.add_argument("--alphabet", help="alphabet.txt (default: the one embedded in the model)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
@@ -41,30 +42,54 @@ def main(argv=None):
                         help="boost (or, negative, discourage) words, e.g. kitchen:2.5,garage:1")
     parser.add_argument("--probs-out", dest="probs_out", metavar="DIR",
                         help="also save each file's per-frame probabilities as DIR/<file stem>.npy")
+    parser.add_argument("--stream", type=int, metavar="MS",
+                        help="feed each file in chunks of MS milliseconds, as a live stream is fed, and print the text "
+                             "whenever it changes (intermediate results), then the final text")
+    parser.add_argument("--describe", action="store_true",
+                        help="print what the model is (interface, feature settings, width, alphabet) as JSON")
     args = parser.parse_args(argv)
+    if not args.files and not args.describe:
+        parser.error("give the audio files to transcribe (or --describe)")
+    if args.stream is not None and args.stream < 1:
+        parser.error("--stream takes a chunk length in milliseconds, at least 1")
     try:
         # Check every input before the model loads, so a typo fails at once.
-        clips = [(path,) + read_wav(path) for path in args.files]
+        clips = [(path, read_wav(path)) for path in args.files]
         model = TfliteModel(args.model, args.alphabet)
+        if args.describe:
+            print(json.dumps(model.describe()), flush=True)
         decoder = make_decoder(model.labels, args.scorer, args.beam_width, args.alpha, args.beta, parse_hot_words(args.hot_words))
-        for path, audio, rate in clips:
-            if rate != model.sample_rate:
-                raise UserError("{} is sampled at {} Hz; the model needs {} Hz: sox '{}' -r {} -c 1 -b 16 out.wav".format(
-                    path, rate, model.sample_rate, path, model.sample_rate))
+        for path, wav in clips:
+            audio = convert(path, wav, model.sample_rate, report=lambda text: print(text, file=sys.stderr))
+            rate = model.sample_rate
+            partials = []
             started = time.perf_counter()
-            probs = model.probabilities(model.features(audio))
+            if args.stream:
+                stream, chunk = model.stream(decoder), max(1, rate * args.stream // 1000)
+                for start in range(0, len(audio), chunk):
+                    stream.feed(audio[start:start + chunk])
+                    text = stream.intermediate()
+                    if text and (not partials or partials[-1]["text"] != text):
+                        partials.append({"seconds": round(min(start + chunk, len(audio)) / float(rate), 3), "text": text})
+                        if not args.json:
+                            print("... " + text, flush=True)
+                probs = stream.close()
+            else:
+                probs = model.probabilities(model.features(audio))
             inferred = time.perf_counter()
             if args.probs_out:
                 Path(args.probs_out).mkdir(parents=True, exist_ok=True)
                 np.save(str(Path(args.probs_out) / (Path(path).stem + ".npy")), probs)
-            text = decoder.decode(probs).strip() if decoder is not None else model.greedy_decode(probs)
+            text = model.decode(probs, decoder)
             decoded = time.perf_counter()
             if args.json:
-                print(json.dumps({"file": str(path), "transcript": text, "audio_seconds": round(len(audio) / rate, 3),
-                                  "inference_seconds": round(inferred - started, 4),
-                                  "decode_seconds": round(decoded - inferred, 4),
-                                  "decoder": "greedy" if decoder is None else "beam {}{}".format(
-                                      decoder.beam_width, " + scorer" if decoder.scorer else "")}), flush=True)
+                result = {"file": str(path), "transcript": text, "audio_seconds": round(len(audio) / float(rate), 3),
+                          "inference_seconds": round(inferred - started, 4), "decode_seconds": round(decoded - inferred, 4),
+                          "decoder": "greedy" if decoder is None else "beam {}{}".format(
+                              decoder.beam_width, " + scorer" if decoder.scorer else "")}
+                if args.stream:
+                    result["partials"] = partials
+                print(json.dumps(result), flush=True)
             else:
                 print(text, flush=True)
     except UserError as error:

@@ -43,7 +43,7 @@ def parse_serialized_alphabet(blob):
 
 class TfliteModel:
     def __init__(self, model_path, alphabet_path=None, num_threads=2):
-        model_path = Path(model_path)
+        model_path = self.path = Path(model_path)
         if not model_path.is_file():
             raise UserError("{}: no such model file; run `make export` first or pass --model.".format(model_path))
         Interpreter = load_interpreter_class()
@@ -68,6 +68,18 @@ class TfliteModel:
         if len(self.labels) + 1 != n_classes:
             raise UserError("alphabet has {} labels but {} has {} output classes; use the alphabet the model was trained with.".format(
                 len(self.labels), model_path, n_classes))
+
+    def describe(self):
+        """What the model is: interface, feature settings, width, alphabet, weight types."""
+        weights = sorted({str(np.dtype(detail["dtype"])) for detail in self.interpreter.get_tensor_details()})
+        return {"model": str(self.path), "bytes": self.path.stat().st_size, "sample_rate": self.sample_rate,
+                "feature_window_samples": self.win_len, "feature_step_samples": self.win_step,
+                "feature_window_ms": round(1000.0 * self.win_len / self.sample_rate, 3),
+                "feature_step_ms": round(1000.0 * self.win_step / self.sample_rate, 3),
+                "mfcc_features": int(self.n_features), "context_frames": int(self.n_context),
+                "frames_per_step": int(self.n_steps), "n_hidden": int(self.state_size),
+                "labels": self.labels, "classes": len(self.labels) + 1,
+                "quantized": "int8" in weights, "tensor_types": weights}
 
     def _metadata(self, name, default):
         if name not in self.outputs:
@@ -94,41 +106,41 @@ class TfliteModel:
         for detail in self.inputs.values():
             self.interpreter.set_tensor(detail["index"], np.zeros(detail["shape"], dtype=detail["dtype"]))
 
+    def _mfcc(self, window):
+        """One MFCC frame of WIN_LEN samples, by the model's own feature subgraph."""
+        self.interpreter.set_tensor(self.inputs["input_samples"]["index"], window)
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.outputs["mfccs"]["index"]).reshape(self.n_features).copy()
+
+    def _acoustic(self, windows, state):
+        """Class probabilities of up to n_steps context windows, and the LSTM state after them."""
+        valid = len(windows)
+        if valid < self.n_steps:
+            windows = np.concatenate([windows, np.zeros((self.n_steps - valid,) + windows.shape[1:], dtype=np.float32)])
+        self.interpreter.set_tensor(self.inputs["input_node"]["index"], windows[np.newaxis])
+        self.interpreter.set_tensor(self.inputs["previous_state_c"]["index"], state[0])
+        self.interpreter.set_tensor(self.inputs["previous_state_h"]["index"], state[1])
+        self.interpreter.invoke()
+        probs = self.interpreter.get_tensor(self.outputs["logits"]["index"]).reshape(self.n_steps, -1)[:valid].copy()
+        return probs, (self.interpreter.get_tensor(self.outputs["new_state_c"]["index"]).copy(),
+                       self.interpreter.get_tensor(self.outputs["new_state_h"]["index"]).copy())
+
+    def stream(self, decoder=None):
+        """A Stream: feed audio as it arrives, read the text so far, finish."""
+        return Stream(self, decoder)
+
     def features(self, audio):
-        """MFCC frames, one per full analysis window, computed by the model's subgraph."""
+        """MFCC frames, one per full analysis window."""
         self._zero_inputs()
-        frames = []
-        samples_index = self.inputs["input_samples"]["index"]
-        mfccs_index = self.outputs["mfccs"]["index"]
-        for start in range(0, len(audio) - self.win_len + 1, self.win_step):
-            self.interpreter.set_tensor(samples_index, audio[start:start + self.win_len])
-            self.interpreter.invoke()
-            frames.append(self.interpreter.get_tensor(mfccs_index).reshape(self.n_features).copy())
+        frames = [self._mfcc(audio[start:start + self.win_len])
+                  for start in range(0, len(audio) - self.win_len + 1, self.win_step)]
         return np.array(frames, dtype=np.float32).reshape(-1, self.n_features)
 
     def probabilities(self, features):
         """Per-frame class probabilities (the `logits` output is already softmaxed)."""
-        pad = np.zeros((self.n_context, self.n_features), dtype=np.float32)
-        padded = np.concatenate([pad, features, pad])
-        width = 2 * self.n_context + 1
-        windows = np.stack([padded[i:i + width] for i in range(len(features))]) if len(features) else \
-            np.zeros((0, width, self.n_features), dtype=np.float32)
-        state_c = np.zeros((1, self.state_size), dtype=np.float32)
-        state_h = np.zeros((1, self.state_size), dtype=np.float32)
-        out = []
-        for start in range(0, len(windows), self.n_steps):
-            batch = windows[start:start + self.n_steps]
-            valid = len(batch)
-            if valid < self.n_steps:
-                batch = np.concatenate([batch, np.zeros((self.n_steps - valid, width, self.n_features), dtype=np.float32)])
-            self.interpreter.set_tensor(self.inputs["input_node"]["index"], batch[np.newaxis])
-            self.interpreter.set_tensor(self.inputs["previous_state_c"]["index"], state_c)
-            self.interpreter.set_tensor(self.inputs["previous_state_h"]["index"], state_h)
-            self.interpreter.invoke()
-            out.append(self.interpreter.get_tensor(self.outputs["logits"]["index"]).reshape(self.n_steps, -1)[:valid].copy())
-            state_c = self.interpreter.get_tensor(self.outputs["new_state_c"]["index"])
-            state_h = self.interpreter.get_tensor(self.outputs["new_state_h"]["index"])
-        return np.concatenate(out) if out else np.zeros((0, len(self.labels) + 1), dtype=np.float32)
+        stream = Stream(self)
+        stream.add_features(features)
+        return stream.close()
 
     def greedy_decode(self, probs):
         best = probs.argmax(axis=1)
@@ -140,6 +152,84 @@ class TfliteModel:
             previous = index
         return "".join(text).strip()
 
-    def transcribe(self, audio, decoder=None):
-        probs = self.probabilities(self.features(audio))
+    def decode(self, probs, decoder=None):
         return decoder.decode(probs).strip() if decoder is not None else self.greedy_decode(probs)
+
+    def transcribe(self, audio, decoder=None):
+        return self.decode(self.probabilities(self.features(audio)), decoder)
+
+
+class Stream:
+    """Streaming transcription, as the DeepSpeech client's stream does it.
+
+    feed() audio chunks of any size (mono float32 in [-1, 1) or int16 at the model's
+    rate); intermediate() is the text of what the model has heard so far; finish()
+    the final text. Features are computed as soon as a full window is in, and the
+    acoustic model runs n_steps frames at a time once each has n_context frames of
+    look-ahead, carrying its LSTM state, so the result is exactly that of
+    transcribing the whole recording at once. The text lags the audio by about
+    (n_steps + n_context) frames (0.5 s for the default export).
+    """
+
+    def __init__(self, model, decoder=None):
+        self.model, self.decoder = model, decoder
+        self._samples = np.zeros(0, dtype=np.float32)
+        # Feature frames not yet consumed, starting with the n_context zero frames of the leading pad.
+        self._frames = [np.zeros(model.n_features, dtype=np.float32)] * model.n_context
+        self._windows = []
+        self._probs = []
+        self._state = (np.zeros((1, model.state_size), dtype=np.float32),) * 2
+        self._closed = False
+        model._zero_inputs()
+
+    def feed(self, chunk):
+        if self._closed:
+            raise UserError("this stream is finished; start a new one with model.stream().")
+        chunk = np.asarray(chunk)
+        if chunk.dtype == np.int16:
+            chunk = chunk.astype(np.float32) / 32768.0
+        self._samples = np.concatenate([self._samples, chunk.astype(np.float32).reshape(-1)])
+        model, frames = self.model, []
+        start = 0
+        while start + model.win_len <= len(self._samples):
+            frames.append(model._mfcc(self._samples[start:start + model.win_len]))
+            start += model.win_step
+        self._samples = self._samples[start:]
+        self.add_features(frames)
+
+    def add_features(self, frames):
+        width = 2 * self.model.n_context + 1
+        for frame in frames:
+            self._frames.append(np.asarray(frame, dtype=np.float32))
+            if len(self._frames) == width:
+                self._windows.append(np.stack(self._frames))
+                self._frames.pop(0)
+            if len(self._windows) == self.model.n_steps:
+                self._run()
+
+    def _run(self):
+        if self._windows:
+            probs, self._state = self.model._acoustic(np.stack(self._windows), self._state)
+            self._probs.append(probs)
+            self._windows = []
+
+    def probabilities(self):
+        if not self._probs:
+            return np.zeros((0, len(self.model.labels) + 1), dtype=np.float32)
+        return np.concatenate(self._probs)
+
+    def intermediate(self):
+        return self.model.decode(self.probabilities(), self.decoder)
+
+    def close(self):
+        """Run the frames still waiting for look-ahead (with the trailing zero pad); the probabilities."""
+        if not self._closed:
+            pending = len(self._frames) - self.model.n_context  # real frames without a window yet
+            self.add_features([np.zeros(self.model.n_features, dtype=np.float32)] * self.model.n_context
+                              if pending > 0 else [])
+            self._run()
+            self._closed = True
+        return self.probabilities()
+
+    def finish(self):
+        return self.model.decode(self.close(), self.decoder)
