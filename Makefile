@@ -1,8 +1,9 @@
 # make demo   bake the default template, build its CPU container, train on the sample,
 #             resume, export TFLite, transcribe, print the report (reports/demo.md)
 # make test   the test suite (bakes, config validation, devcontainer up, end to end)
-# make bench  bench/ttfhw (time from bake to first transcript, cold and warm) and
-#             bench/scorer (decode time per second of audio, with and without the scorer)
+# make bench  bench/ttfhw (time from bake to first transcript, cold and warm), bench/scorer
+#             (decode time per second of audio, with and without the scorer) and bench/inference
+#             (real-time factor of the device runtime against the engine's TFLite paths)
 # Both first run `make setup`: .venv with Python 3.11+ and the harness, and a
 # Docker engine started where none runs and the machine allows it.
 
@@ -12,7 +13,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup demo test bench bench-ttfhw bench-scorer clean
+.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference clean
 setup: $(STAMP)
 	@bash harness/ensure-docker.sh
 
@@ -28,13 +29,16 @@ demo: setup
 test: setup
 	$(VENV)/bin/python -m pytest
 
-bench: bench-ttfhw bench-scorer
+bench: bench-ttfhw bench-scorer bench-inference
 
 bench-ttfhw: setup
 	$(VENV)/bin/python bench/ttfhw.py
 
 bench-scorer: setup
 	$(VENV)/bin/python bench/scorer.py
+
+bench-inference: setup
+	$(VENV)/bin/python bench/inference.py
 
 clean:
 	rm -rf .harness reports

@@ -169,6 +169,8 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                                        "decoder-parity", stream=False))
         report["scorer"] = {"package_bytes": built["package"]["bytes"], "vocabulary": built["normalisation"]["vocabulary"],
                             "parity_agree": parity["agree"], "parity_files": parity["files"],
+                            "parity_max_probability_difference": parity["max_probability_difference"],
+                            "parity_agree_with_native_client": parity["agree_with_native"],
                             "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
                                                  decode_seconds=result["decode_seconds"])
                                             for row, result in zip(samples, scored)]}
@@ -232,7 +234,9 @@ def markdown(report: dict) -> str:
              f"Global step: {report['steps']['after_train']} after train, {report['steps']['after_resume']} after resume.",
              f"Held-out set: CER **{report['cer']:.3f}**, WER {report['wer']:.3f} over {len(report['transcripts'])} files "
              f"(greedy decoding); with the sample's scorer CER {report['scorer']['cer']:.3f}, WER {report['scorer']['wer']:.3f} "
-             f"(device and engine decoders agree on {report['scorer']['parity_agree']} of {report['scorer']['parity_files']}).",
+             f"(device and engine decoders agree on {report['scorer']['parity_agree']} of {report['scorer']['parity_files']}; "
+             f"Coqui's native client writes the same text for {report['scorer']['parity_agree_with_native_client']}; "
+             f"probabilities within {report['scorer']['parity_max_probability_difference']:.1e} of TensorFlow's own TFLite).",
              f"Device image `{report['device_image']}` ({report['device_image_bytes'] / 1e6:.0f} MB, TensorFlow "
              f"{'absent' if report['device']['tensorflow_absent'] else 'PRESENT'}): with the scorer CER {report['device']['cer']:.3f}, "
              f"WER {report['device']['wer']:.3f}; {report['device']['same_as_project_image']} of {len(report['device']['transcripts'])} "

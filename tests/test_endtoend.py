@@ -60,6 +60,11 @@ def test_device_decoder_writes_what_the_engine_decoder_writes(report):
     assert report["scorer"]["parity_agree"] == 10
 
 
+def test_device_probabilities_match_tensorflows_own_tflite_interpreter(report):
+    # tflite-runtime 2.14 against TensorFlow 1.15's tf.lite on the same model, features and audio.
+    assert report["scorer"]["parity_max_probability_difference"] < 1e-4
+
+
 def test_device_image_is_small_has_no_tensorflow_and_transcribes(report):
     assert report["device_image_bytes"] <= 200e6, report["device_image_bytes"]
     assert report["device"]["tensorflow_absent"]

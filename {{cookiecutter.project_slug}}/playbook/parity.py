@@ -1,9 +1,12 @@
-"""Does the device decoder write what the engine's decoder writes?
+"""Does the device runtime compute and write what the engine's own code does?
 
-The device runtime (stt_device.beam_search, CPython 3.11, no TensorFlow) and the
-engine's coqui-stt-ctcdecoder are given the same per-frame probabilities (from
-the exported model, computed once by the device runtime) and the same scorer;
-their transcripts must be equal. Runs in the engine's interpreter.
+Three checks, run from the engine's interpreter (CPython 3.7, TensorFlow 1.15):
+- probabilities: the device runtime's per-frame probabilities (tflite-runtime) against
+  the same model run by TensorFlow 1.15's own TFLite interpreter; the max difference;
+- decoder: stt_device.beam_search (CPython 3.11, no TensorFlow) and the engine's
+  coqui-stt-ctcdecoder on the same probabilities and scorer must write the same text;
+- whole path: the device runtime's text against Coqui STT's native client (`stt` 1.4.0:
+  its own TFLite, features and C++ decoder) on the same audio, model and scorer.
 """
 import json
 import subprocess
@@ -26,6 +29,19 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
         alpha = package.alpha if alpha is None else alpha
         beta = package.beta if beta is None else beta
         engine_scorer = Scorer(alpha, beta, str(scorer), alphabet)
+    # TensorFlow's own TFLite interpreter, fed by the device runtime's code, and Coqui's native client.
+    import stt
+    import tensorflow as tf
+    from stt_device.audio import for_model
+    from stt_device.model import TfliteModel
+    reference = TfliteModel(model, interpreter_class=tf.lite.Interpreter)
+    native = stt.Model(str(model))
+    native.setBeamWidth(beam_width)
+    if scorer is not None:
+        native.enableExternalScorer(str(scorer))
+        native.setScorerAlphaBeta(alpha, beta)
+    for word, boost in (hot_words or {}).items():
+        native.addHotWord(word, boost)
     with tempfile.TemporaryDirectory() as probs_dir:
         command = [settings.DEVICE_PYTHON, "-m", "stt_device", "--model", str(model), "--json",
                    "--beam-width", str(beam_width), "--probs-out", probs_dir]
@@ -46,13 +62,19 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
                                               hot_words={w.encode("utf-8"): float(b) for w, b in (hot_words or {}).items()})
             engine_seconds = time.perf_counter() - started
             engine_text = decoded[0].transcript.strip()
-            rows.append({"file": item["file"], "device": item["transcript"], "engine": engine_text,
-                         "same": item["transcript"] == engine_text, "audio_seconds": item["audio_seconds"],
+            engine_probs = reference.probabilities(reference.features(for_model(item["file"], reference.sample_rate)))
+            native_text = native.stt((for_model(item["file"], reference.sample_rate) * 32768).astype(np.int16)).strip()
+            rows.append({"file": item["file"], "device": item["transcript"], "engine": engine_text, "native": native_text,
+                         "same": item["transcript"] == engine_text, "same_as_native": item["transcript"] == native_text,
+                         "max_probability_difference": float(np.abs(engine_probs - probs).max()) if len(probs) else 0.0,
+                         "audio_seconds": item["audio_seconds"],
                          "device_decode_seconds": item["decode_seconds"], "engine_decode_seconds": round(engine_seconds, 4)})
     audio = sum(row["audio_seconds"] for row in rows) or 1.0
     return {"model": str(model), "scorer": str(scorer) if scorer else None, "beam_width": beam_width,
             "alpha": alpha, "beta": beta, "hot_words": hot_words or {}, "files": len(rows),
-            "agree": sum(row["same"] for row in rows), "audio_seconds": round(audio, 3),
+            "agree": sum(row["same"] for row in rows), "agree_with_native": sum(row["same_as_native"] for row in rows),
+            "max_probability_difference": max((row["max_probability_difference"] for row in rows), default=0.0),
+            "audio_seconds": round(audio, 3),
             # decode time per second of audio: below 1 keeps up with speech
             "device_decode_rtf": round(sum(row["device_decode_seconds"] for row in rows) / audio, 4),
             "engine_decode_rtf": round(sum(row["engine_decode_seconds"] for row in rows) / audio, 4), "rows": rows}

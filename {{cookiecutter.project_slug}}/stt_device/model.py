@@ -42,13 +42,16 @@ def parse_serialized_alphabet(blob):
 
 
 class TfliteModel:
-    def __init__(self, model_path, alphabet_path=None, num_threads=2):
+    def __init__(self, model_path, alphabet_path=None, num_threads=2, interpreter_class=None):
         model_path = self.path = Path(model_path)
         if not model_path.is_file():
             raise UserError("{}: no such model file; run `make export` first or pass --model.".format(model_path))
-        Interpreter = load_interpreter_class()
+        Interpreter = interpreter_class or load_interpreter_class()
         try:
-            self.interpreter = Interpreter(model_path=str(model_path), num_threads=num_threads)
+            try:
+                self.interpreter = Interpreter(model_path=str(model_path), num_threads=num_threads)
+            except TypeError:  # TensorFlow 1.15's tf.lite.Interpreter has no num_threads
+                self.interpreter = Interpreter(model_path=str(model_path))
         except ValueError as error:
             raise UserError("{} is not a TFLite model this runtime can load ({}).".format(model_path, error))
         self.interpreter.allocate_tensors()

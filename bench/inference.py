@@ -1,0 +1,93 @@
+"""Real-time factor of the device runtime against the engine's TFLite paths, for two model widths.
+
+    python bench/inference.py            (or: make bench-inference)
+
+In the project's CPU container: the sample corpus; a 12-epoch n_hidden 192 run (the sample
+model) and a 1-epoch n_hidden 2048 run on 8 utterances (release width; its weights are as good
+as random, which is fine for timing); both exported (quantised). Then, on the 20 dev and test
+files, seconds of model inference (features + acoustic model, no decoding) per second of audio:
+
+- device runtime: stt_device on tflite-runtime 2.14, CPython 3.11, no TensorFlow;
+- engine, TFLite in TensorFlow 1.15: the same driver code on tf.lite.Interpreter (CPython 3.7);
+- engine, native client: Coqui STT 1.4.0's C++ client (TFLite 2.9), beam width 1 so that
+  its decoding costs next to nothing; it cannot run the model without decoding.
+
+One run on this machine's 2 cores; the ratio is device runtime / other.
+"""
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from harness import docker_cli, endtoend  # noqa: E402
+from harness.bake import bake  # noqa: E402
+from harness.container import ProjectContainer  # noqa: E402
+
+FILES = "ls /data/datasets/sample/wav/dev-*.wav /data/datasets/sample/wav/test-*.wav"
+
+# Runs in the engine's interpreter: both engine paths on the same files, timed per file.
+ENGINE_TIMING = textwrap.dedent("""
+    import json, sys, time
+    import numpy as np, stt, tensorflow as tf
+    from stt_device.audio import for_model
+    from stt_device.model import TfliteModel
+    model_path, files = sys.argv[1], sys.argv[2:]
+    reference = TfliteModel(model_path, interpreter_class=tf.lite.Interpreter)
+    native = stt.Model(model_path)
+    native.setBeamWidth(1)
+    audio = [for_model(f, 16000) for f in files]
+    seconds = sum(len(a) for a in audio) / 16000.0
+    started = time.perf_counter()
+    for a in audio:
+        reference.probabilities(reference.features(a))
+    tf_lite = time.perf_counter() - started
+    started = time.perf_counter()
+    for a in audio:
+        native.stt((a * 32768).astype(np.int16))
+    native_client = time.perf_counter() - started
+    print(json.dumps({"audio_seconds": seconds, "tf_lite_rtf": tf_lite / seconds, "native_rtf": native_client / seconds}))
+""")
+
+
+def device_rtf(box, model, files):
+    lines = box.run(["playbook", "transcribe", "--model", model, "--json", *files], "device", stream=False).splitlines()
+    results = [json.loads(line) for line in lines if line.startswith("{")]
+    audio = sum(item["audio_seconds"] for item in results)
+    return sum(item["inference_seconds"] for item in results) / audio
+
+
+def main() -> int:
+    docker_cli.require_daemon()
+    project = bake(REPO / ".harness" / "bench-inference", {})
+    tag, _ = endtoend.build_image(project, "cpu")
+    rows = []
+    with ProjectContainer(tag, project, project.name) as box:
+        box.run(["make", "sample"], "sample")
+        box.run(["bash", "-c", "mkdir -p /data/datasets/tiny && cd /data/datasets/tiny && ln -s ../sample/wav wav "
+                               "&& head -9 ../sample/train.csv > train.csv && head -4 ../sample/dev.csv > dev.csv "
+                               "&& cp ../sample/alphabet.txt ."], "tiny dataset")
+        runs = {"sample model, n_hidden 192": ["--run", "small", "--set", "epochs=12"],
+                "n_hidden 2048 (1 epoch, 8 utterances)": ["--run", "wide", "--set", "epochs=1", "--set", "n_hidden=2048",
+                                                          "--dataset", "/data/datasets/tiny"]}
+        files = box.run(["bash", "-c", FILES], "files", stream=False).split()
+        for name, arguments in runs.items():
+            box.run(["playbook", "train", *arguments], f"train {name}", stream=False)
+            exported = endtoend.last_json(box.run(["playbook", "export", "--run", arguments[1]], "export", stream=False))
+            device = device_rtf(box, exported["model"], files)
+            engine = endtoend.last_json(box.run(["python", "-c", ENGINE_TIMING, exported["model"], *files], "engine",
+                                                stream=False))
+            rows.append((name, exported["model_bytes"], device, engine["tf_lite_rtf"], engine["native_rtf"]))
+    print(f"\n{len(files)} files, {engine['audio_seconds']:.1f} s of audio; seconds of inference per second of audio.\n")
+    print("| model | TFLite bytes | device runtime | engine, TF 1.15 tf.lite | engine, native client (beam 1) "
+          "| device / tf.lite | device / native |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for name, size, device, tf_lite, native in rows:
+        print(f"| {name} | {size:,} | {device:.4f} | {tf_lite:.4f} | {native:.4f} | {device / tf_lite:.2f} | {device / native:.2f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
