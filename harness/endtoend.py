@@ -170,6 +170,7 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
         report["scorer"] = {"package_bytes": built["package"]["bytes"], "vocabulary": built["normalisation"]["vocabulary"],
                             "parity_agree": parity["agree"], "parity_files": parity["files"],
                             "parity_max_probability_difference": parity["max_probability_difference"],
+                            "parity_max_feature_difference": parity["max_feature_difference"],
                             "parity_agree_with_native_client": parity["agree_with_native"],
                             "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
                                                  decode_seconds=result["decode_seconds"])

@@ -1,8 +1,9 @@
 """Does the device runtime compute and write what the engine's own code does?
 
 Three checks, run from the engine's interpreter (CPython 3.7, TensorFlow 1.15):
-- probabilities: the device runtime's per-frame probabilities (tflite-runtime) against
-  the same model run by TensorFlow 1.15's own TFLite interpreter; the max difference;
+- features and probabilities: the device runtime's numpy MFCCs and per-frame probabilities
+  (tflite-runtime) against the model's own feature subgraph and acoustic model run by
+  TensorFlow 1.15's TFLite interpreter; the max differences;
 - decoder: stt_device.beam_search (CPython 3.11, no TensorFlow) and the engine's
   coqui-stt-ctcdecoder on the same probabilities and scorer must write the same text;
 - whole path: the device runtime's text against Coqui STT's native client (`stt` 1.4.0:
@@ -62,11 +63,16 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
                                               hot_words={w.encode("utf-8"): float(b) for w, b in (hot_words or {}).items()})
             engine_seconds = time.perf_counter() - started
             engine_text = decoded[0].transcript.strip()
-            engine_probs = reference.probabilities(reference.features(for_model(item["file"], reference.sample_rate)))
-            native_text = native.stt((for_model(item["file"], reference.sample_rate) * 32768).astype(np.int16)).strip()
+            audio = for_model(item["file"], reference.sample_rate)
+            # The engine's whole TFLite path: the model's own feature subgraph, then the acoustic model.
+            engine_features = reference.features_by_subgraph(audio)
+            engine_probs = reference.probabilities(engine_features)
+            native_text = native.stt((audio * 32768).astype(np.int16)).strip()
             rows.append({"file": item["file"], "device": item["transcript"], "engine": engine_text, "native": native_text,
                          "same": item["transcript"] == engine_text, "same_as_native": item["transcript"] == native_text,
                          "max_probability_difference": float(np.abs(engine_probs - probs).max()) if len(probs) else 0.0,
+                         "max_feature_difference": float(np.abs(engine_features - reference.features(audio)).max())
+                         if len(probs) else 0.0,
                          "audio_seconds": item["audio_seconds"],
                          "device_decode_seconds": item["decode_seconds"], "engine_decode_seconds": round(engine_seconds, 4)})
     audio = sum(row["audio_seconds"] for row in rows) or 1.0
@@ -74,6 +80,7 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
             "alpha": alpha, "beta": beta, "hot_words": hot_words or {}, "files": len(rows),
             "agree": sum(row["same"] for row in rows), "agree_with_native": sum(row["same_as_native"] for row in rows),
             "max_probability_difference": max((row["max_probability_difference"] for row in rows), default=0.0),
+            "max_feature_difference": max((row["max_feature_difference"] for row in rows), default=0.0),
             "audio_seconds": round(audio, 3),
             # decode time per second of audio: below 1 keeps up with speech
             "device_decode_rtf": round(sum(row["device_decode_seconds"] for row in rows) / audio, 4),

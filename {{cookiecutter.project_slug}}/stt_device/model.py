@@ -14,6 +14,7 @@ import numpy as np
 
 from . import alphabet
 from .errors import UserError
+from .features import Mfcc
 
 
 BLANK_IS_LAST = True  # CTC blank is the extra class after the alphabet's labels.
@@ -67,6 +68,7 @@ class TfliteModel:
         self.win_len = int(self.sample_rate * self._metadata("metadata_feature_win_len", 32) / 1000)
         self.win_step = int(self.sample_rate * self._metadata("metadata_feature_win_step", 20) / 1000)
         self.labels = self._labels(model_path, alphabet_path)
+        self.mfcc = Mfcc(self.sample_rate, self.win_len, self.win_step, int(self.n_features))
         n_classes = self.outputs["logits"]["shape"][-1]
         if len(self.labels) + 1 != n_classes:
             raise UserError("alphabet has {} labels but {} has {} output classes; use the alphabet the model was trained with.".format(
@@ -133,7 +135,11 @@ class TfliteModel:
         return Stream(self, decoder)
 
     def features(self, audio):
-        """MFCC frames, one per full analysis window."""
+        """MFCC frames, one per full analysis window (stt_device.features)."""
+        return self.mfcc.frames(audio)
+
+    def features_by_subgraph(self, audio):
+        """The same frames from the model's own feature subgraph: one whole-graph invoke per frame."""
         self._zero_inputs()
         frames = [self._mfcc(audio[start:start + self.win_len])
                   for start in range(0, len(audio) - self.win_len + 1, self.win_step)]
@@ -192,12 +198,9 @@ class Stream:
         if chunk.dtype == np.int16:
             chunk = chunk.astype(np.float32) / 32768.0
         self._samples = np.concatenate([self._samples, chunk.astype(np.float32).reshape(-1)])
-        model, frames = self.model, []
-        start = 0
-        while start + model.win_len <= len(self._samples):
-            frames.append(model._mfcc(self._samples[start:start + model.win_len]))
-            start += model.win_step
-        self._samples = self._samples[start:]
+        model = self.model
+        frames = model.features(self._samples)
+        self._samples = self._samples[len(frames) * model.win_step:]
         self.add_features(frames)
 
     def add_features(self, frames):
