@@ -21,7 +21,7 @@ from .errors import UserError
 
 # ---- the vocabulary FST -------------------------------------------------------
 
-def word_labels(words, alphabet=None):
+def word_labels(vocabulary, alphabet=None):
     """Label sequences for the FST, and the words that cannot be written.
 
     Alphabet mode: label = alphabet index + 1, and every word ends with the space
@@ -33,7 +33,7 @@ def word_labels(words, alphabet=None):
         if " " not in index:
             raise UserError("the alphabet has no space label: a word-level scorer needs the space (a line with one space).")
         space = index[" "]
-    for word in words:
+    for word in vocabulary:
         if word in SKIPPED_WORDS or not word:
             continue
         if alphabet is None:
@@ -133,8 +133,8 @@ def header_bytes(utf8, alpha, beta):
     return struct.pack("<ii?dd", TRIE_MAGIC, VERSION, utf8, float32(alpha), float32(beta))
 
 
-def write_package(package, lm_binary, words, alphabet=None, alpha=0.931289, beta=1.183414):
-    """Write PACKAGE from a KenLM binary and vocabulary words. Returns (states, arcs, rejected words).
+def write_package(package, lm_binary, vocabulary, alphabet=None, alpha=0.931289, beta=1.183414):
+    """Write PACKAGE from a KenLM binary and VOCABULARY (words). Returns (states, arcs, rejected words).
 
     alphabet is the model's label list (alphabet mode) or None (UTF-8 bytes mode).
     The package is written next to its final name and renamed into place, and an
@@ -148,7 +148,7 @@ def write_package(package, lm_binary, words, alphabet=None, alpha=0.931289, beta
     if has_vocabulary:
         raise UserError("{} keeps its vocabulary strings, which the scorer would read as its header; "
                         "rebuild it with build_binary -v.".format(lm_binary))
-    sequences, rejected = word_labels(words, alphabet)
+    sequences, rejected = word_labels(vocabulary, alphabet)
     if not sequences:
         raise UserError("no vocabulary word can be written with the alphabet: check the corpus and alphabet.txt.")
     states = build_fst(sequences)
