@@ -47,8 +47,9 @@ class Scorer(object):
                             "(build one with `playbook lm`).".format(path))
         self.lm = kenlm.Model(str(path))
         self._kenlm = kenlm
-        packages.check_alphabet(self.package, alphabet, self.lm.__contains__)
-        self.finals, arcs = packages.read_fst(self.package)
+        fst = packages.read_fst(self.package)
+        packages.check_alphabet(self.package, alphabet, self.lm.__contains__, fst=fst)
+        self.finals, arcs = fst
         self.arcs = [dict(state_arcs) for state_arcs in arcs]
         self.start = self.package.start
         self.order = self.lm.order

@@ -126,9 +126,9 @@ def read_fst(package):
     return finals, arcs
 
 
-def words(package, limit=None):
-    """Label sequences the FST accepts, in label order (at most LIMIT)."""
-    finals, arcs = read_fst(package)
+def words(package, limit=None, fst=None):
+    """Label sequences the FST accepts, in label order (at most LIMIT). FST: read_fst's result, if already read."""
+    finals, arcs = fst or read_fst(package)
     found, stack = [], [(package.start, ())]
     while stack and (limit is None or len(found) < limit):
         state, prefix = stack.pop()
@@ -140,7 +140,7 @@ def words(package, limit=None):
     return found
 
 
-def check_alphabet(package, alphabet, in_vocabulary=None, sample=200):
+def check_alphabet(package, alphabet, in_vocabulary=None, sample=200, fst=None):
     """Refuse a package built for another alphabet than ALPHABET (the model's labels).
 
     The package records no alphabet, so this checks what the labels imply: every
@@ -152,7 +152,8 @@ def check_alphabet(package, alphabet, in_vocabulary=None, sample=200):
     if package.utf8:
         raise UserError("{}: the scorer is in UTF-8 bytes mode and the model uses an alphabet file; "
                         "rebuild the scorer from this model's alphabet.txt.".format(where))
-    finals, arcs = read_fst(package)
+    fst = fst or read_fst(package)
+    finals, arcs = fst
     top = max((label for state_arcs in arcs for label, _ in state_arcs), default=0)
     if top > len(alphabet):
         raise UserError("{}: it uses label {} and the alphabet has only {}; rebuild it with `playbook lm` and this "
@@ -165,7 +166,7 @@ def check_alphabet(package, alphabet, in_vocabulary=None, sample=200):
         raise UserError("{}: its words end in label {} where the model's space is label {}; rebuild it with `playbook lm` "
                         "and this model's alphabet.txt.".format(where, sorted(ends)[0], space))
     if in_vocabulary is not None:
-        spelled = ["".join(alphabet[label - 1] for label in sequence[:-1]) for sequence in words(package, sample)]
+        spelled = ["".join(alphabet[label - 1] for label in sequence[:-1]) for sequence in words(package, sample, fst)]
         known = sum(1 for word in spelled if in_vocabulary(word))
         if spelled and known < 0.9 * len(spelled):
             raise UserError("{}: spelled with that alphabet, only {} of {} of its words are in its own language model "
