@@ -7,6 +7,9 @@ real public images, so nothing changes for users.
 
 Stand-ins we can make:
   debian:bookworm-slim       debootstrap --variant=minbase, cleaned, `docker import`
+  arm64v8/debian:bookworm-slim
+                             the same for arm64: debootstrap --foreign, its second
+                             stage run under qemu, `FROM scratch` for linux/arm64
   python:3.7-slim-bookworm   the stand-in Debian plus the host's CPython 3.7 from
                              pyenv, copied to /usr/local as in the official image
 """
@@ -18,7 +21,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from . import docker_cli
+from . import docker_cli, emulation
 from .log import HarnessError, log
 
 STAND_IN_LABEL = "org.deepspeech-playbook.stand-in"
@@ -33,14 +36,18 @@ SLIM_EXCLUDES = ("/usr/share/doc/*", "/usr/share/info/*", "/usr/share/locale/*",
 PYTHON_RUNTIME_PACKAGES = "libssl3 libffi8 libsqlite3-0 zlib1g libbz2-1.0 liblzma5 libreadline8 libncursesw6 libuuid1 ca-certificates netbase tzdata"
 
 
-def base_images(dockerfile: Path) -> list[str]:
-    """The external images a Dockerfile builds FROM (stage names excluded)."""
-    stages, images = set(), []
+def base_images(dockerfile: Path, build_args: dict | None = None) -> list[str]:
+    """The external images a Dockerfile builds FROM (stage names excluded), with the global ARGs
+    (their defaults, or build_args) substituted."""
+    stages, images, args = set(), [], {}
     for line in dockerfile.read_text().splitlines():
+        arg = re.match(r"^\s*ARG\s+(\w+)(?:=(\S*))?", line, re.I)
+        if arg and not images:
+            args[arg.group(1)] = (build_args or {}).get(arg.group(1), arg.group(2) or "")
         match = re.match(r"^\s*FROM\s+(?:--platform=\S+\s+)?(\S+)(?:\s+AS\s+(\S+))?", line, re.I)
         if match:
-            image = match.group(1)
-            if image.lower() not in stages and image not in images:
+            image = re.sub(r"\$\{?(\w+)\}?", lambda m: args.get(m.group(1), m.group(0)), match.group(1))
+            if image.lower() not in stages and image != "scratch" and image not in images:
                 images.append(image)
             if match.group(2):
                 stages.add(match.group(2).lower())
@@ -78,29 +85,53 @@ def _require_root_tool(tool: str, package: str) -> str:
     return path
 
 
-def debian_slim(image: str, suite: str = "bookworm") -> None:
+def _debootstrap(rootfs: Path, suite: str, arch: str | None) -> None:
     debootstrap = _require_root_tool("debootstrap", "debootstrap")
+    foreign = arch is not None and arch != _dpkg_architecture()
+    command = [debootstrap, "--variant=minbase", *([f"--arch={arch}", "--foreign"] if foreign else []), suite, str(rootfs), DEBIAN_MIRROR]
+    log(f"{' '.join(command[1:-2])} (about a minute)")
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        raise HarnessError(f"debootstrap {suite} from {DEBIAN_MIRROR} failed: {result.stderr.strip()[-800:]}; "
+                           f"set PLAYBOOK_DEBIAN_MIRROR to a reachable Debian mirror.")
+    if foreign:
+        # The second stage runs the target's own dpkg, under qemu-user through binfmt_misc.
+        log(f"debootstrap second stage for {arch}, emulated (about a minute)")
+        result = subprocess.run(["chroot", str(rootfs), "/debootstrap/debootstrap", "--second-stage"], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise HarnessError(f"the {arch} debootstrap second stage failed: {result.stderr.strip()[-800:]}")
+
+
+def _dpkg_architecture() -> str:
+    return subprocess.run(["dpkg", "--print-architecture"], capture_output=True, text=True).stdout.strip()
+
+
+def _slim(rootfs: Path) -> None:
+    for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*", *SLIM_EXCLUDES):
+        for path in glob.glob(str(rootfs / pattern.lstrip("/"))):
+            shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
+    # Like the official image: apt keeps no package caches in image layers, and dpkg installs no
+    # documentation, manuals or translations, in this image or any built on it.
+    (rootfs / "etc/apt/apt.conf.d/docker-clean").write_text('Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n')
+    (rootfs / "etc/dpkg/dpkg.cfg.d/docker").write_text("".join(f"path-exclude {pattern}\n" for pattern in SLIM_EXCLUDES)
+                                                       + "path-include /usr/share/doc/*/copyright\n")
+
+
+def _image_config(rootfs: Path, recipe: str) -> list[str]:
+    changes = ["ENV LANG=C.UTF-8", 'CMD ["bash"]', f"LABEL {STAND_IN_LABEL}={recipe}"]
+    if HOST_CA_BUNDLE.is_file():
+        # Local stand-in only: this machine may reach PyPI through a proxy whose CA is in the host's bundle.
+        shutil.copy(HOST_CA_BUNDLE, rootfs / STAND_IN_CA_BUNDLE.lstrip("/"))
+        changes.append(f"ENV PIP_CERT={STAND_IN_CA_BUNDLE}")
+    return changes
+
+
+def debian_slim(image: str, suite: str = "bookworm") -> None:
     with tempfile.TemporaryDirectory(prefix="standin-rootfs-") as workdir:
         rootfs = Path(workdir) / "rootfs"
-        log(f"debootstrap --variant=minbase {suite} (about a minute)")
-        result = subprocess.run([debootstrap, "--variant=minbase", suite, str(rootfs), DEBIAN_MIRROR],
-                                capture_output=True, text=True)
-        if result.returncode != 0:
-            raise HarnessError(f"debootstrap {suite} from {DEBIAN_MIRROR} failed: {result.stderr.strip()[-800:]}; "
-                               f"set PLAYBOOK_DEBIAN_MIRROR to a reachable Debian mirror.")
-        for pattern in ("var/cache/apt/archives/*.deb", "var/cache/apt/*.bin", "var/lib/apt/lists/*", *SLIM_EXCLUDES):
-            for path in glob.glob(str(rootfs / pattern.lstrip("/"))):
-                shutil.rmtree(path) if os.path.isdir(path) and not os.path.islink(path) else os.remove(path)
-        # Like the official image: apt keeps no package caches in image layers, and dpkg installs no
-        # documentation, manuals or translations, in this image or any built on it.
-        (rootfs / "etc/apt/apt.conf.d/docker-clean").write_text('Dir::Cache::pkgcache "";\nDir::Cache::srcpkgcache "";\n')
-        (rootfs / "etc/dpkg/dpkg.cfg.d/docker").write_text("".join(f"path-exclude {pattern}\n" for pattern in SLIM_EXCLUDES)
-                                                           + "path-include /usr/share/doc/*/copyright\n")
-        changes = ["ENV LANG=C.UTF-8", 'CMD ["bash"]', f"LABEL {STAND_IN_LABEL}=debootstrap"]
-        if HOST_CA_BUNDLE.is_file():
-            # Local stand-in only: this machine may reach PyPI through a proxy whose CA is in the host's bundle.
-            shutil.copy(HOST_CA_BUNDLE, rootfs / STAND_IN_CA_BUNDLE.lstrip("/"))
-            changes.append(f"ENV PIP_CERT={STAND_IN_CA_BUNDLE}")
+        _debootstrap(rootfs, suite, None)
+        _slim(rootfs)
+        changes = _image_config(rootfs, "debootstrap")
         tar = subprocess.Popen(["tar", "-C", str(rootfs), "-c", "."], stdout=subprocess.PIPE)
         imported = subprocess.run([docker_cli.cli(), "import", *(arg for change in changes for arg in ("-c", change)), "-", image],
                                   stdin=tar.stdout, capture_output=True, text=True)
@@ -108,6 +139,26 @@ def debian_slim(image: str, suite: str = "bookworm") -> None:
         if imported.returncode != 0:
             raise HarnessError(f"docker import of the {suite} rootfs failed: {imported.stderr.strip()}")
     log(f"{image}: stand-in ready ({docker_cli.image_size(image) / 1e6:.0f} MB)")
+
+
+def debian_slim_for(arch: str, suite: str = "bookworm"):
+    """A maker for another architecture's Debian (`docker import` would record the host's platform)."""
+    def make(image: str) -> None:
+        reason = emulation.unavailable(f"linux/{arch}")
+        if reason:
+            raise HarnessError(f"cannot build a stand-in for {image}: {reason}")
+        with tempfile.TemporaryDirectory(prefix="standin-rootfs-") as workdir:
+            rootfs = Path(workdir) / "rootfs"
+            _debootstrap(rootfs, suite, arch)
+            _slim(rootfs)
+            changes = _image_config(rootfs, f"debootstrap-{arch}")
+            context = Path(workdir) / "context"
+            context.mkdir()
+            subprocess.run(["tar", "-C", str(rootfs), "-cf", str(context / "rootfs.tar"), "."], check=True)
+            (context / "Dockerfile").write_text("FROM scratch\nADD rootfs.tar /\n" + "\n".join(changes) + "\n")
+            docker_cli.build(context, context / "Dockerfile", image, stream=False, platform=f"linux/{arch}")
+        log(f"{image}: stand-in ready ({docker_cli.image_size(image) / 1e6:.0f} MB, linux/{arch})")
+    return make
 
 
 def pyenv_python(version: str) -> Path:
@@ -161,5 +212,6 @@ CMD ["python3"]
 
 STAND_INS = {
     "debian:bookworm-slim": debian_slim,
+    "arm64v8/debian:bookworm-slim": debian_slim_for("arm64"),
     "python:3.7-slim-bookworm": python_slim,
 }

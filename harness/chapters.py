@@ -1,29 +1,52 @@
-"""Execute the generated project's Playbook chapters (docs/<name>.md) inside its container.
+"""Execute the generated project's Playbook chapters (docs/<name>.md) as a user would.
 
-A chapter's runnable blocks are fenced as ```sh run. They run in order, each with
-`bash -euo pipefail` in the workspace, each chapter in a fresh container on a fresh data
-volume; the first failing block fails the chapter. A comment before a block,
-`<!-- metrics: wer, first=first_dev_loss -->`, names keys of the JSON object that block
-prints last, to report as the chapter's metrics (`name=key` renames).
+A chapter's runnable blocks are fenced as ```sh run (run inside the project's container,
+in the workspace) or ```sh run host (run on the host, in the project folder: building
+and running the device images). They run in order, each with `bash -euo pipefail`, each
+chapter with a fresh container and a fresh data volume named as the dev container names
+it, `<slug>-data`; the first failing block fails the chapter. A host block that needs a
+platform this machine cannot run (`--platform linux/arm64` without qemu) is skipped, and
+the reason recorded. A comment before a block, `<!-- metrics: wer, first=first_dev_loss -->`,
+names keys of the JSON object that block prints last, to report as the chapter's metrics
+(`name=key` renames).
 """
 import json
+import os
 import re
+import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import base_images, docker_cli, emulation
 from .bake import VARIANTS, bake
 from .container import ProjectContainer
 from .endtoend import REPO, WORK, build_image, last_json_object
 from .log import HarnessError, log
 
-BLOCK = re.compile(r"(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?```sh run\n(?P<code>.*?)```", re.S)
+BLOCK = re.compile(r"(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?```sh run(?P<host> host)?\n(?P<code>.*?)```", re.S)
+# The chapters' project: its own slug, so that its data volume (<slug>-data, as the docs name it)
+# can never be one a user of the default slug keeps real data in.
+CHAPTERS_CONTEXT = {"project_slug": "playbook-chapters"}
+HOST_BLOCK_TIMEOUT = 1800
 
 
 @dataclass
 class Block:
     code: str
     metrics: dict = field(default_factory=dict)  # reported name -> key in the block's last JSON
+    host: bool = False
+
+    def platforms(self) -> list[str]:
+        return re.findall(r"--platform[= ](\S+)", self.code)
+
+    def base_images(self, project: Path) -> list[str]:
+        """The base images of the Dockerfiles this block builds, with its --build-arg values."""
+        build_args = dict(re.findall(r"--build-arg[= ](\w+)=(\S+)", self.code))
+        images = []
+        for dockerfile in re.findall(r"docker (?:buildx )?build\b.*?-f[= ](\S+)", self.code):
+            images += [i for i in base_images.base_images(project / dockerfile, build_args) if i not in images]
+        return images
 
 
 def parse(path: Path) -> list[Block]:
@@ -33,7 +56,7 @@ def parse(path: Path) -> list[Block]:
         for item in filter(None, (m.strip() for m in (match.group("metrics") or "").split(","))):
             name, _, key = item.partition("=")
             metrics[name.strip()] = (key or name).strip()
-        blocks.append(Block(match.group("code"), metrics))
+        blocks.append(Block(match.group("code"), metrics, host=bool(match.group("host"))))
     return blocks
 
 
@@ -41,15 +64,46 @@ def available(project: Path) -> list[str]:
     return sorted(p.stem for p in (project / "docs").glob("*.md") if parse(p))
 
 
+def run_on_host(block: Block, project: Path, label: str) -> str:
+    """A host block in the project folder, with the docker CLI the harness uses (BuildKit on)."""
+    for image in block.base_images(project):
+        base_images.ensure(image)
+    env = {**docker_cli.env(), "PATH": os.path.dirname(docker_cli.cli()) + os.pathsep + os.environ.get("PATH", "")}
+    process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", block.code], cwd=project, env=env, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    lines = []
+    try:
+        for line in process.stdout:
+            lines.append(line)
+            print(f"  {label} | {line}", end="", flush=True)
+        code = process.wait(timeout=HOST_BLOCK_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise HarnessError(f"stage '{label}' ran longer than {HOST_BLOCK_TIMEOUT} s and was stopped.")
+    output = "".join(lines)
+    if code != 0:
+        tail = "\n".join(output.strip().splitlines()[-15:])
+        raise HarnessError(f"stage '{label}' failed: the host block exited {code}; its output ends:\n{tail}")
+    return output
+
+
 def run_chapter(image: str, project: Path, name: str) -> dict:
     blocks = parse(project / "docs" / f"{name}.md")
-    result = {"passed": False, "seconds": 0.0, "metrics": {}, "blocks": len(blocks)}
+    result = {"passed": False, "seconds": 0.0, "metrics": {}, "blocks": len(blocks), "skipped_blocks": []}
     started = time.monotonic()
-    with ProjectContainer(image, project, project.name) as box:
+    with ProjectContainer(image, project, project.name, volume=f"{project.name}-data") as box:
         for number, block in enumerate(blocks, 1):
-            log(f"chapter {name}: block {number}/{len(blocks)}")
+            log(f"chapter {name}: block {number}/{len(blocks)}{' (on the host)' if block.host else ''}")
+            reasons = [reason for reason in map(emulation.unavailable, block.platforms()) if reason]
+            if reasons:
+                log(f"chapter {name}: block {number} SKIPPED: {reasons[0]}")
+                result["skipped_blocks"].append({"number": number, "reason": reasons[0], "metrics": sorted(block.metrics)})
+                continue
             try:
-                output = box.run(["bash", "-euo", "pipefail", "-c", block.code], f"{name}#{number}")
+                if block.host:
+                    output = run_on_host(block, project, f"{name}#{number}")
+                else:
+                    output = box.run(["bash", "-euo", "pipefail", "-c", block.code], f"{name}#{number}")
             except HarnessError as error:
                 result["failed_block"] = {"number": number, "code": block.code, "error": str(error)}
                 break
@@ -69,7 +123,7 @@ def run_chapter(image: str, project: Path, name: str) -> dict:
 
 
 def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path = REPO / "reports") -> dict:
-    project = bake(WORK / f"chapters-{variant}", VARIANTS[variant])
+    project = bake(WORK / f"chapters-{variant}", {**VARIANTS[variant], **CHAPTERS_CONTEXT})
     known = available(project)
     chosen = names or known
     unknown = [n for n in chosen if n not in known]

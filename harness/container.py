@@ -18,11 +18,12 @@ class ProjectContainer:
     """The project's image running as the dev container would: non-root user, /data on a fresh
     named volume, the project mounted at /workspaces/<slug>, a 2 GB /dev/shm."""
 
-    def __init__(self, image: str, project_dir, slug: str, keep: bool = False):
+    def __init__(self, image: str, project_dir, slug: str, keep: bool = False, volume: str | None = None):
         self.workspace = f"/workspaces/{slug}"
-        self.volume = f"dsp-harness-{slug}-{uuid.uuid4().hex[:8]}"
+        self.volume = volume or f"dsp-harness-{slug}-{uuid.uuid4().hex[:8]}"
         self.keep = keep
         self.client = docker.from_env()
+        self._claim_volume()
         self.client.volumes.create(self.volume, labels={HARNESS_LABEL: "data"})
         self.container = (
             DockerContainer(image)
@@ -31,6 +32,18 @@ class ProjectContainer:
             .with_volume_mapping(str(project_dir), self.workspace, "ro")
             .with_kwargs(shm_size="2g", working_dir=self.workspace, labels={HARNESS_LABEL: "container"})
         )
+
+    def _claim_volume(self) -> None:
+        """A named volume the harness made earlier (a run that was killed) is removed; any other is refused."""
+        try:
+            existing = self.client.volumes.get(self.volume)
+        except docker.errors.NotFound:
+            return
+        if HARNESS_LABEL not in (existing.attrs.get("Labels") or {}):
+            raise HarnessError(f"a data volume named {self.volume} exists and the harness did not make it; it is left alone. "
+                               f"Remove it yourself (docker volume rm {self.volume}) if it holds nothing you need.")
+        log(f"removing the volume {self.volume} a previous harness run left behind")
+        existing.remove(force=True)
 
     def __enter__(self):
         self.container.start()

@@ -44,13 +44,17 @@ def image_exists(tag: str) -> bool:
     return docker("image", "inspect", tag, check=False).returncode == 0
 
 
+def image_platform(tag: str) -> str:
+    return docker("image", "inspect", "--format", "{{.Os}}/{{.Architecture}}", tag).stdout.strip()
+
+
 def image_size(tag: str) -> int:
     return int(docker("image", "inspect", "--format", "{{.Size}}", tag).stdout.strip())
 
 
-def build(context, dockerfile, tag: str, build_args: dict | None = None, stream=True) -> None:
+def build(context, dockerfile, tag: str, build_args: dict | None = None, stream=True, platform: str | None = None) -> None:
     """BuildKit build through the CLI; prints the build's progress as it goes."""
-    args = ["build", "--progress=plain", "-f", str(dockerfile), "-t", tag]
+    args = ["build", "--progress=plain", "-f", str(dockerfile), "-t", tag, *(["--platform", platform] if platform else [])]
     for key, value in (build_args or {}).items():
         args += ["--build-arg", f"{key}={value}"]
     args.append(str(context))

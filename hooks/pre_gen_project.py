@@ -11,3 +11,10 @@ if not re.match(SLUG_PATTERN, SLUG) or len(SLUG) > 50:
         "ERROR: project_slug '{}' is not valid: use 1-50 lowercase letters, digits and single hyphens, "
         "starting with a letter (for example 'speech-to-text').\n".format(SLUG))
     sys.exit(1)
+
+# playbook.toml holds the author as a TOML literal string ('''...'''), which cannot contain '''.
+AUTHOR = {{ cookiecutter.author_name | jsonify }}
+if "'''" in AUTHOR or "\n" in AUTHOR:
+    sys.stderr.write("ERROR: author_name {!r} is not valid: it may not contain three single quotes in a row or a "
+                     "line break.\n".format(AUTHOR))
+    sys.exit(1)

@@ -16,6 +16,12 @@ def _unavailable(reason: str):
 
 
 @pytest.fixture(scope="session")
+def unavailable():
+    """Skip (or, where CI requires the container tests, fail) naming what could not run and why."""
+    return _unavailable
+
+
+@pytest.fixture(scope="session")
 def docker_engine():
     from harness import docker_cli
     from harness.log import HarnessError

@@ -64,3 +64,25 @@ def test_cookiecutter_cli_no_input_works(tmp_path):
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "speech-to-text" / "Makefile").is_file()
+
+
+def test_author_and_slug_become_the_model_metadata_defaults(tmp_path, monkeypatch):
+    import tomllib
+    author = 'Ada "Q" O\'Neil \\ Labs'
+    project = bake(tmp_path, {"author_name": author, "project_name": "Wake Word 2"})
+    settings = tomllib.loads((project / "playbook.toml").read_text(encoding="utf-8"))
+    assert settings == {"export_author_id": author, "export_model_name": "wake-word-2"}
+    # The project's own config layer applies them to every new run.
+    monkeypatch.syspath_prepend(str(project))
+    for name in [m for m in sys.modules if m == "playbook" or m.startswith("playbook.")]:
+        monkeypatch.delitem(sys.modules, name)
+    from playbook import config
+    resolved = config.resolve(overrides=["export_model_version=1.2.0"])
+    assert (resolved["export_author_id"], resolved["export_model_name"], resolved["export_model_version"]) == \
+        (author, "wake-word-2", "1.2.0")
+
+
+def test_author_that_would_break_the_settings_file_is_refused(tmp_path):
+    with pytest.raises(FailedHookException):
+        cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context={"author_name": "a'''b"})
+    assert not any(tmp_path.iterdir())

@@ -8,7 +8,7 @@ import pytest
 from harness import chapters
 from harness.bake import TEMPLATE, bake
 
-CHAPTERS = ["checkpoints", "hyperparameters", "scorer"]
+CHAPTERS = ["checkpoints", "hyperparameters", "scorer", "tflite"]
 
 
 @pytest.fixture(scope="module")
@@ -51,6 +51,21 @@ def test_tuned_scorer_lowers_the_test_word_error_rate(report):
     assert metrics["wer_default_scorer"] < metrics["wer_no_scorer"], metrics
     assert metrics["wer_no_scorer"] == metrics["wer_without_scorer"]
     assert 0 <= metrics["alpha"] <= 5 and 0 <= metrics["beta"] <= 5
+
+
+@pytest.mark.container
+def test_device_images_transcribe_the_held_out_set(report, unavailable):
+    """The skeleton's CER bound, in the amd64 device image and, emulated, the arm64 one; both under 200 MB."""
+    metrics = report["tflite"]["metrics"]
+    assert metrics["quantized_model_bytes"] * 2.5 < metrics["float_model_bytes"], metrics
+    assert metrics["container_cer"] <= 0.25, metrics
+    assert metrics["device_image_bytes"] <= 200_000_000, metrics
+    assert metrics["amd64_cer"] == metrics["container_cer"], "the device image must write what the dev container writes"
+    skipped = [block["reason"] for block in report["tflite"]["skipped_blocks"] if "arm64_cer" in block["metrics"]]
+    if skipped:
+        unavailable(f"the arm64 blocks did not run: {skipped[0]}")
+    assert metrics["arm64_image_bytes"] <= 200_000_000, metrics
+    assert metrics["arm64_cer"] <= 0.25, metrics
 
 
 def test_every_chapter_has_runnable_blocks(tmp_path):

@@ -64,7 +64,11 @@ def test_device_probabilities_match_tensorflows_own_tflite_interpreter(report):
     # numpy MFCCs + tflite-runtime 2.14 against the model's own feature subgraph and acoustic model on
     # TensorFlow 1.15's tf.lite, for the same audio.
     assert report["scorer"]["parity_max_feature_difference"] < 1e-3
-    assert report["scorer"]["parity_max_probability_difference"] < 1e-4
+    # Float weights: the same kernels up to rounding. Dynamic-range quantised weights: TFLite 2.14 quantises
+    # the activations on the fly differently from TF 1.15's TFLite, so the probabilities differ a little more.
+    assert report["scorer"]["float_parity_max_probability_difference"] < 1e-4
+    assert report["scorer"]["parity_max_probability_difference"] < 2e-3
+    assert report["scorer"]["float_parity_agree"] == 10
 
 
 def test_device_image_is_small_has_no_tensorflow_and_transcribes(report):

@@ -108,7 +108,7 @@ def _cmd_tune_scorer(args):
 
 def _cmd_export(args):
     from .training import export
-    _print(export(args.run, args.checkpoint, command_line=args.command_line, quantize=args.quantize))
+    _print(export(args.run, args.checkpoint, command_line=args.command_line, quantize=args.quantize, to=args.to))
 
 
 def _cmd_finetune(args):
@@ -249,6 +249,8 @@ def parser():
                          help="float32 weights, in <checkpoint>-float/ (default: the run's export_quantize, true)")
     weights.add_argument("--quantize", dest="quantize", action="store_true",
                          help="dynamic-range quantised (int8) weights: about 4x smaller")
+    export.add_argument("--to", metavar="DIR", help="write the export into this new folder (default: "
+                                                    "/data/exports/<run>/<checkpoint>[-float]); an existing one is refused")
     export.set_defaults(func=_cmd_export)
 
     for name, helptext in (("finetune", "new run seeded from another run's weights (same alphabet)"),

@@ -1,13 +1,14 @@
 """The run configuration: every hyperparameter in one place, validated before anything starts.
 
-A run's settings are these defaults, then a TOML file (`--config`), then
-`--set key=value` overrides, in that order. The resolved result is written to
+A run's settings are these defaults, then the project's playbook.toml, then a TOML
+file (`--config`), then `--set key=value` overrides, in that order. The resolved result is written to
 RUNS/<run>/config.toml and is what the engine gets.
 """
 import hashlib
 import json
 from collections import OrderedDict
 
+from . import settings
 from .errors import UserError
 
 try:
@@ -56,8 +57,8 @@ KEYS = OrderedDict([
     ("load_cudnn", Key(bool, False, "--load_cudnn", "Load checkpoints trained with train_cudnn (such as release checkpoints) on a CPU.")),
     ("augment", Key(list, [], "--augment", "Augmentation specs such as \"volume[p=0.1,dbfs=-10:-40]\" (see the Augmentation chapter).")),
     ("export_quantize", Key(bool, True, "--export_quantize", "Dynamic-range quantisation: about 4x smaller, usually no accuracy loss.")),
-    ("export_author_id", Key(str, "author", "--export_author_id", "Your name or organisation, in the model's metadata.")),
-    ("export_model_name", Key(str, "model", "--export_model_name", "The model's name in its metadata.")),
+    ("export_author_id", Key(str, "author", "--export_author_id", "Your name or organisation, in the model card (playbook.toml sets it).")),
+    ("export_model_name", Key(str, "model", "--export_model_name", "The model's name in its model card (playbook.toml sets it).")),
     ("export_model_version", Key(str, "0.0.1", "--export_model_version", "Bump for every model you ship.")),
     ("export_language", Key(str, "en", "--export_language", "BCP-47 language tag of the model.")),
 ])
@@ -111,8 +112,12 @@ def load_file(path):
 
 
 def resolve(base=None, config_file=None, overrides=()):
-    """Defaults (or a base config), then a TOML file, then `key=value` overrides; validated."""
+    """Defaults and the project's playbook.toml (or a base config), then a TOML file, then
+    `key=value` overrides; validated."""
     config = defaults() if base is None else OrderedDict(base)
+    if base is None and settings.PROJECT_CONFIG.is_file():
+        for name, value in load_file(settings.PROJECT_CONFIG).items():
+            config[name] = _coerce(name, value, str(settings.PROJECT_CONFIG))
     if config_file:
         for name, value in load_file(config_file).items():
             config[name] = _coerce(name, value, str(config_file))

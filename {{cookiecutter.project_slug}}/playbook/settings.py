@@ -29,3 +29,6 @@ DEVICE_PYTHON = os.environ.get("PLAYBOOK_DEVICE_PYTHON", "/opt/device/bin/python
 EXPORT_PYTHON = os.environ.get("PLAYBOOK_EXPORT_PYTHON", sys.executable)
 
 SAMPLE_RATE = 16000
+
+# Project-wide settings every new run starts from (between the defaults and a run's --config).
+PROJECT_CONFIG = Path(os.environ.get("PLAYBOOK_PROJECT_CONFIG", str(Path(__file__).resolve().parent.parent / "playbook.toml")))

@@ -493,15 +493,17 @@ def tune_scorer(name, scorer, checkpoint="best", trials=20, alpha_max=5, beta_ma
     return report
 
 
-def export(name, checkpoint="best", command_line="", quantize=None):
-    """TFLite model of a checkpoint, with its alphabet and a model card, in EXPORTS/<run>/<checkpoint>[-float]/."""
+def export(name, checkpoint="best", command_line="", quantize=None, to=None):
+    """TFLite model of a checkpoint, with its alphabet and a model card, in EXPORTS/<run>/<checkpoint>[-float]/
+    (or the new folder `to`)."""
     run, config = load_run(name)
     quantize = config["export_quantize"] if quantize is None else quantize
     load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
-    target = settings.EXPORTS / name / (loaded.replace("/", "-") + ("" if quantize else "-float"))
+    target = Path(to) if to else settings.EXPORTS / name / (loaded.replace("/", "-") + ("" if quantize else "-float"))
     if target.exists():
         _unstage(load_dir)
-        raise UserError("{} already holds an export of this checkpoint; it is kept as it is (remove it yourself to export again).".format(target))
+        raise UserError("{} already exists{}; it is kept as it is (remove it yourself to export again{}).".format(
+            target, "" if to else " and holds an export of this checkpoint", "" if to else ", or pass --to DIR"))
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(str(partial), ignore_errors=True)
     partial.mkdir(parents=True)

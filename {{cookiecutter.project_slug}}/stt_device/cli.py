@@ -11,6 +11,7 @@ from .audio import convert, read_wav
 from . import beam_search
 from .beam_search import DEFAULT_BEAM_WIDTH, parse_hot_words
 from .errors import UserError
+from .metrics import ErrorRates, read_csv
 from .model import TfliteModel
 
 
@@ -30,6 +31,9 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m stt_device", description=__doc__.splitlines()[0])
     parser.add_argument("files", nargs="*", metavar="FILE",
                         help="PCM WAV files; 16 kHz mono 16-bit is what the model was trained on, others are converted")
+    parser.add_argument("--csv", metavar="CSV",
+                        help="also transcribe every row of an engine CSV (wav_filename, transcript) and score the text "
+                             "against its transcripts: CER, WER and the real-time factor, last")
     parser.add_argument("--model", required=True, help="path to output_graph.tflite")
     parser.add_argument("--alphabet", help="alphabet.txt (default: the one embedded in the model)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
@@ -48,13 +52,15 @@ def main(argv=None):
     parser.add_argument("--describe", action="store_true",
                         help="print what the model is (interface, feature settings, width, alphabet) as JSON")
     args = parser.parse_args(argv)
-    if not args.files and not args.describe:
-        parser.error("give the audio files to transcribe (or --describe)")
+    if not args.files and not args.describe and not args.csv:
+        parser.error("give the audio files to transcribe (or --csv, or --describe)")
     if args.stream is not None and args.stream < 1:
         parser.error("--stream takes a chunk length in milliseconds, at least 1")
     try:
         # Check every input before the model loads, so a typo fails at once.
-        clips = [(path, read_wav(path)) for path in args.files]
+        references = dict(read_csv(args.csv)) if args.csv else {}
+        clips = [(path, read_wav(path)) for path in list(args.files) + list(references)]
+        rates, audio_total, compute_total = ErrorRates(), 0.0, 0.0
         model = TfliteModel(args.model, args.alphabet)
         if args.describe:
             print(json.dumps(model.describe()), flush=True)
@@ -82,6 +88,9 @@ def main(argv=None):
                 np.save(str(Path(args.probs_out) / (Path(path).stem + ".npy")), probs)
             text = model.decode(probs, decoder)
             decoded = time.perf_counter()
+            audio_total += len(audio) / float(rate)
+            compute_total += decoded - started
+            scored = rates.add(references[path], text) if path in references else {}
             if args.json:
                 result = {"file": str(path), "transcript": text, "audio_seconds": round(len(audio) / float(rate), 3),
                           "inference_seconds": round(inferred - started, 4), "decode_seconds": round(decoded - inferred, 4),
@@ -89,9 +98,20 @@ def main(argv=None):
                               decoder.beam_width, " + scorer" if decoder.scorer else "")}
                 if args.stream:
                     result["partials"] = partials
+                if scored:
+                    result.update(reference=references[path], **scored)
                 print(json.dumps(result), flush=True)
             else:
                 print(text, flush=True)
+        if references:
+            summary = {"csv": args.csv, "files": len(references), "cer": rates.cer, "wer": rates.wer,
+                       "audio_seconds": round(audio_total, 3), "seconds": round(compute_total, 3),
+                       "real_time_factor": round(compute_total / audio_total, 4) if audio_total else None}
+            if args.json:
+                print(json.dumps(summary), flush=True)
+            else:
+                print("{csv}: {files} files, CER {cer}, WER {wer}; {seconds} s for {audio_seconds} s of audio "
+                      "(real-time factor {real_time_factor})".format(**summary), flush=True)
     except UserError as error:
         print("error: {}".format(error), file=sys.stderr)
         return 2
