@@ -8,7 +8,7 @@ import pytest
 from harness import chapters
 from harness.bake import TEMPLATE, bake
 
-CHAPTERS = ["checkpoints", "hyperparameters", "scorer", "tflite"]
+CHAPTERS = ["augmentation", "checkpoints", "hyperparameters", "scorer", "tflite"]
 
 
 @pytest.fixture(scope="module")
@@ -66,6 +66,20 @@ def test_device_images_transcribe_the_held_out_set(report, unavailable):
         unavailable(f"the arm64 blocks did not run: {skipped[0]}")
     assert metrics["arm64_image_bytes"] <= 200_000_000, metrics
     assert metrics["arm64_cer"] <= 0.25, metrics
+
+
+@pytest.mark.container
+def test_every_augmentation_trains_and_previews(report):
+    """Every augmentation at once trains for an epoch; each one changes what the model gets; p=0 changes nothing."""
+    metrics = report["augmentation"]["metrics"]
+    assert metrics["all_epochs"] == 1
+    assert metrics["augmentations_previewed"] == 13
+    assert metrics["sample_domain_changed"] == 5 and metrics["graph_changed"] == 8, metrics
+    assert metrics["p_zero_unchanged"] == 2
+    assert metrics["preview_pngs"] == 13 * metrics["preview_files"]
+    assert metrics["preview_wavs"] == 6 * metrics["preview_files"]  # the originals and five sample-domain sets
+    assert metrics["noise_clips"] == 15
+    assert math.isfinite(metrics["dev_loss_without"]) and math.isfinite(metrics["dev_loss_light"])
 
 
 def test_every_chapter_has_runnable_blocks(tmp_path):

@@ -10,6 +10,8 @@
   runs         list runs; checkpoints: list a run's checkpoints
   search       Optuna search over learning rate, dropout and n_hidden
   config       list every setting with its default, engine flag and when to change it
+  augment-preview  apply augmentations to a few files: WAVs, before/after images, an index page
+  noise        an overlay source for augmentation: synthetic noise and babble, or your recordings
   lm           build a KenLM language model and a .scorer package from text
   scorer-info  a scorer package's header and sizes; with --run, whether it fits that run
   tune-scorer  find the scorer's alpha and beta on the dev set and store them in it
@@ -65,6 +67,24 @@ def _cmd_evaluate(args):
     from stt_device.beam_search import parse_hot_words as hot_words
     _print(evaluate(args.run, args.checkpoint, args.dataset, command_line=args.command_line, scorer=args.scorer,
                     alpha=args.alpha, beta=args.beta, beam_width=args.beam_width, hot_words=hot_words(args.hot_words)))
+
+
+def _cmd_noise(args):
+    from . import noise
+    if args.source:
+        _print(noise.from_folder(args.source, args.name, args.clip_seconds))
+    else:
+        _print(noise.synthetic(args.name or "synthetic", seed=args.seed))
+
+
+def _cmd_augment_preview(args):
+    from . import augment
+    from .augment_preview import preview
+    specs = augment.expand(args.augment or [], "--augment")
+    if not specs:
+        raise UserError("say which augmentations to preview: --augment 'volume[dbfs=-30]' (repeatable) or --augment preset:light.")
+    _print(preview(specs, args.csv, files=args.files, name=args.name, clock=args.clock, as_in_training=args.as_in_training,
+                   seed=args.seed))
 
 
 def _cmd_lm(args):
@@ -305,6 +325,33 @@ def parser():
     parity.set_defaults(func=_cmd_decoder_parity)
 
     from .lm import DEFAULTS as LM, POLICIES
+    noise = commands.add_parser("noise", help="make an overlay source (a CSV of noise clips) for augmentation",
+                                description="Without --from: white, pink and brown noise and babble mixed from the sample "
+                                            "corpus's voices, in {0}/synthetic/. With --from: your recordings, converted to "
+                                            "16 kHz mono and cut into clips, in {0}/<name>/.".format(settings.NOISE))
+    noise.add_argument("--from", dest="source", metavar="FOLDER", help="a folder of recordings (WAV, FLAC, Ogg; any rate)")
+    noise.add_argument("--name", help="output folder name (default: synthetic, or the --from folder's name)")
+    noise.add_argument("--clip-seconds", dest="clip_seconds", type=float, default=10.0,
+                       help="with --from: length of the clips recordings are cut into (default: %(default)s)")
+    noise.add_argument("--seed", type=int, default=1, help="without --from: random seed (default: %(default)s)")
+    noise.set_defaults(func=_cmd_noise)
+
+    preview = commands.add_parser("augment-preview", help="hear and see augmentations on a few files before training",
+                                  description="Each augmentation alone on the first --files rows of --csv, with the engine's "
+                                              "own code: augmented WAVs (sample domain), before/after spectrogram or feature "
+                                              "images, index.html and preview.json, in {}/<name>/.".format(settings.PREVIEWS))
+    preview.add_argument("--augment", action="append", metavar="SPEC",
+                         help="an augmentation spec or preset:NAME; repeatable (quote it: [ is a shell glob character)")
+    preview.add_argument("--csv", default=str(settings.SAMPLE_DATASET / "dev.csv"), help="default: %(default)s")
+    preview.add_argument("--files", type=int, default=3, help="how many rows (default: %(default)s)")
+    preview.add_argument("--name", help="output folder under {} (default: preview); never overwritten".format(settings.PREVIEWS))
+    preview.add_argument("--clock", type=float, default=0.5,
+                         help="training progress 0-1 at which a:b ranges are evaluated (default: %(default)s)")
+    preview.add_argument("--as-in-training", dest="as_in_training", action="store_true",
+                         help="keep each spec's probability p (default: p=1, so every file shows the effect)")
+    preview.add_argument("--seed", type=int, default=1, help="default: %(default)s")
+    preview.set_defaults(func=_cmd_augment_preview)
+
     lm = commands.add_parser("lm", help="build a KenLM language model and a .scorer package from text",
                              description="Text -> normalised corpus -> top-k vocabulary -> lmplz ARPA -> filter -> "
                                          "build_binary -> .scorer, in {}/<name>/.".format(settings.LMS))

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections import OrderedDict
 
-from . import settings
+from . import augment, settings
 from .errors import UserError
 
 try:
@@ -55,7 +55,8 @@ KEYS = OrderedDict([
     ("random_seed", Key(int, 4568, "--random_seed", "Change to measure how much results vary between runs.", 0, 2 ** 31 - 1)),
     ("train_cudnn", Key(bool, False, "--train_cudnn", "NVIDIA GPUs only: faster LSTM; its checkpoints then need load_cudnn on a CPU.")),
     ("load_cudnn", Key(bool, False, "--load_cudnn", "Load checkpoints trained with train_cudnn (such as release checkpoints) on a CPU.")),
-    ("augment", Key(list, [], "--augment", "Augmentation specs such as \"volume[p=0.1,dbfs=-10:-40]\" (see the Augmentation chapter).")),
+    ("augment", Key(list, [], "--augment", "Augmentation specs such as \"volume[p=0.1,dbfs=-10:-40]\", or a preset such as "
+                                           "\"preset:light\" (see the Augmentation chapter).")),
     ("export_quantize", Key(bool, True, "--export_quantize", "Dynamic-range quantisation: about 4x smaller, usually no accuracy loss.")),
     ("export_author_id", Key(str, "author", "--export_author_id", "Your name or organisation, in the model card (playbook.toml sets it).")),
     ("export_model_name", Key(str, "model", "--export_model_name", "The model's name in its model card (playbook.toml sets it).")),
@@ -81,7 +82,13 @@ def _coerce(name, value, source):
             raise UserError("{}: '{}' must be true or false, not {!r}.".format(source, name, value))
     elif key.type is list:
         if isinstance(value, str):
-            value = json.loads(value) if value.startswith("[") else [value]
+            try:
+                value = json.loads(value) if value.startswith("[") else [value]
+            except ValueError as error:
+                raise UserError("{}: '{}' is not a JSON list ({}); write [\"a\", \"b\"].".format(source, name, error))
+        if name == "augment" and isinstance(value, list):
+            # Specs, {name = ..., key = value} tables and presets; each checked against the engine's grammar.
+            value = augment.expand(value, "{}: augment".format(source))
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise UserError("{}: '{}' must be a list of strings, not {!r}.".format(source, name, value))
     elif key.type in (int, float):

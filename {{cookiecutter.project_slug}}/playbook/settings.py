@@ -16,6 +16,8 @@ RUNS = DATA_ROOT / "runs"
 EXPORTS = DATA_ROOT / "exports"
 SEARCHES = DATA_ROOT / "searches"
 LMS = DATA_ROOT / "lm"
+NOISE = DATA_ROOT / "noise"
+PREVIEWS = DATA_ROOT / "previews"
 CACHE = DATA_ROOT / "cache"
 
 SAMPLE_DATASET = DATASETS / "sample"

@@ -24,6 +24,7 @@ import uuid
 from pathlib import Path
 
 from stt_device import alphabet as alphabets
+from . import augment
 from . import config as configuration
 from . import settings
 from .errors import UserError
@@ -228,8 +229,21 @@ def engine_flags(config, run):
             continue
         flags[key.flag[2:]] = str(value).lower() if isinstance(value, bool) else value
     if config["augment"]:
+        check_augmentations(config)
+        warning = augment.cache_warning(config)
+        if warning:
+            print("warning: " + warning, file=sys.stderr, flush=True)
         flags["augment"] = list(config["augment"])
     return flags
+
+
+def check_augmentations(config):
+    """What the engine would only find out in a data-loading worker: an overlay source that is not there."""
+    missing = [source for source in augment.sources(config["augment"]) if not Path(source).is_file()]
+    if missing:
+        raise UserError("augment: the overlay source {} does not exist; {}.".format(missing[0], (
+            "make it with `playbook noise`" if missing[0] == augment.SYNTHETIC_NOISE else
+            "make one from your own audio with `playbook noise --from FOLDER`")))
 
 
 def _training_flags(run, config, epochs, load_train, load_dir=None):
@@ -282,6 +296,7 @@ def _after_training(run):
 
 def train(name, dataset, config_file=None, overrides=(), command_line=""):
     config = configuration.resolve(config_file=config_file, overrides=overrides)
+    check_augmentations(config)
     run = _new_run(name, dataset, config, "fresh")
     _engine("train", _training_flags(run, config, config["epochs"], "init"), run, command_line, config)
     return _after_training(run)
@@ -325,6 +340,7 @@ def finetune(source, name, dataset, config_file=None, overrides=(), load="best",
     base = dict(source_config)
     base["learning_rate"] = source_config["learning_rate"] / 10.0
     config = configuration.resolve(base=base, config_file=config_file, overrides=overrides)
+    check_augmentations(config)
     target_labels = labels(_dataset_files(dataset)["alphabet"])
     source_run, _ = check_compatible(source, target_labels, config, "finetune")
     load_dir, method, loaded = _stage_checkpoint(source_run, load)
@@ -345,6 +361,7 @@ def transfer(source, name, dataset, drop_layers=1, config_file=None, overrides=(
         raise UserError("--drop-layers must be 1 to 5 (1 drops the output layer only), not {}.".format(drop_layers))
     _, source_config = load_run(source)
     config = configuration.resolve(base=source_config, config_file=config_file, overrides=overrides)
+    check_augmentations(config)
     target_labels = labels(_dataset_files(dataset)["alphabet"])
     source_run, _ = check_compatible(source, target_labels, config, "transfer")
     load_dir, method, loaded = _stage_checkpoint(source_run, load)
