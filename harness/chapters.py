@@ -13,7 +13,9 @@ names keys of the JSON object that block prints last, to report as the chapter's
 import json
 import os
 import re
+import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,7 +42,7 @@ class Block:
     def platforms(self) -> list[str]:
         return re.findall(r"--platform[= ](\S+)", self.code)
 
-    def base_images(self, project: Path) -> list[str]:
+    def dockerfile_bases(self, project: Path) -> list[str]:
         """The base images of the Dockerfiles this block builds, with its --build-arg values."""
         build_args = dict(re.findall(r"--build-arg[= ](\w+)=(\S+)", self.code))
         images = []
@@ -66,19 +68,25 @@ def available(project: Path) -> list[str]:
 
 def run_on_host(block: Block, project: Path, label: str) -> str:
     """A host block in the project folder, with the docker CLI the harness uses (BuildKit on)."""
-    for image in block.base_images(project):
+    for image in block.dockerfile_bases(project):
         base_images.ensure(image)
     env = {**docker_cli.env(), "PATH": os.path.dirname(docker_cli.cli()) + os.pathsep + os.environ.get("PATH", "")}
     process = subprocess.Popen(["bash", "-euo", "pipefail", "-c", block.code], cwd=project, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+    # A timer, not wait(timeout=): the block may hang while its output is being read (qemu can). The whole
+    # process group goes, since its children hold the output pipe open.
+    expired = threading.Event()
+    timer = threading.Timer(HOST_BLOCK_TIMEOUT, lambda: (expired.set(), os.killpg(process.pid, signal.SIGKILL)))
+    timer.start()
     lines = []
     try:
         for line in process.stdout:
             lines.append(line)
             print(f"  {label} | {line}", end="", flush=True)
-        code = process.wait(timeout=HOST_BLOCK_TIMEOUT)
-    except subprocess.TimeoutExpired:
-        process.kill()
+        code = process.wait()
+    finally:
+        timer.cancel()
+    if expired.is_set():
         raise HarnessError(f"stage '{label}' ran longer than {HOST_BLOCK_TIMEOUT} s and was stopped.")
     output = "".join(lines)
     if code != 0:

@@ -2,6 +2,7 @@
 import json
 import math
 import re
+import time
 
 import pytest
 
@@ -148,3 +149,13 @@ def test_a_config_file_with_a_wrong_type_names_file_and_key(playbook_config, tmp
 def _write(path, text):
     path.write_text(text)
     return path
+
+
+def test_a_host_block_that_hangs_is_stopped(tmp_path, monkeypatch):
+    from harness.log import HarnessError
+    monkeypatch.setattr(chapters, "HOST_BLOCK_TIMEOUT", 1)
+    started = time.monotonic()
+    with pytest.raises(HarnessError, match="ran longer than 1 s and was stopped"):
+        chapters.run_on_host(chapters.Block("echo started; sleep 60 | cat"), tmp_path, "hang")
+    assert time.monotonic() - started < 10
+    assert chapters.run_on_host(chapters.Block("echo done"), tmp_path, "quick").strip() == "done"
