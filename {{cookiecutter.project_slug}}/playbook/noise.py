@@ -95,20 +95,22 @@ def synthetic(name="synthetic", seconds=5.0, seed=1):
 
 def from_folder(folder, name=None, clip_seconds=10.0):
     """Every recording under folder, converted to the model's format and cut into clips."""
-    from stt_device.audio import read_wav, resample
+    from stt_device.audio import check_audio, read_wav, resample
     folder = Path(folder)
     if not folder.is_dir():
         raise UserError("{}: no such folder; give the folder that holds your noise recordings.".format(folder))
     files = sorted(p for p in folder.rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES)
     if not files:
         raise UserError("{} holds no audio files ({}).".format(folder, ", ".join(AUDIO_SUFFIXES)))
-    recordings = [(path, read_wav(path)) for path in files]  # a file libsndfile cannot read stops here, named
+    for path in files:
+        check_audio(path)  # a file libsndfile cannot read stops everything here, named, before anything is written
     target = _target(name or folder.name)
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(str(partial), ignore_errors=True)
     (partial / "wav").mkdir(parents=True)
     rows, clip = [], int(clip_seconds * settings.SAMPLE_RATE)
-    for number, (path, (samples, rate, _)) in enumerate(recordings):
+    for number, path in enumerate(files):
+        samples, rate, _ = read_wav(path)  # one recording in memory at a time: noise collections are large
         mono = resample(samples.mean(axis=1), rate, settings.SAMPLE_RATE)
         for index, start in enumerate(range(0, len(mono), clip)):
             piece = mono[start:start + clip]

@@ -17,6 +17,19 @@ def _sox(path, rate):
     return "sox '{}' -r {} -c 1 -b 16 out.wav".format(path, rate)
 
 
+def check_audio(path):
+    """soundfile's info on an audio file (its header only), or a UserError that names the file and the fix."""
+    import soundfile
+    path = Path(path)
+    if not path.is_file():
+        raise UserError("{}: no such file.".format(path))
+    try:
+        return soundfile.info(str(path))
+    except (RuntimeError, soundfile.SoundFileError) as error:
+        raise UserError("{} is not a PCM WAV file or other audio libsndfile reads ({}); convert it with: {}".format(
+            path, str(error).strip(), _sox(path, 16000)))
+
+
 def read_wav(path):
     """(samples as float32 in [-1, 1) of shape (frames, channels), sample rate, sample format) of an audio file.
 
@@ -24,14 +37,11 @@ def read_wav(path):
     extensible header that sox writes for 24-bit or multichannel audio), FLAC and Ogg.
     """
     import soundfile
-    path = Path(path)
-    if not path.is_file():
-        raise UserError("{}: no such file.".format(path))
+    info = check_audio(path)
     try:
-        info = soundfile.info(str(path))
         samples, rate = soundfile.read(str(path), dtype="float32", always_2d=True)
     except (RuntimeError, soundfile.SoundFileError) as error:
-        raise UserError("{} is not a PCM WAV file or other audio libsndfile reads ({}); convert it with: {}".format(
+        raise UserError("{} could not be read to the end ({}); convert it with: {}".format(
             path, str(error).strip(), _sox(path, 16000)))
     return samples, rate, info.subtype
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .audio import convert, read_wav
+from .audio import check_audio, convert, read_wav
 from . import beam_search
 from .beam_search import DEFAULT_BEAM_WIDTH, parse_hot_words
 from .errors import UserError
@@ -57,16 +57,18 @@ def main(argv=None):
     if args.stream is not None and args.stream < 1:
         parser.error("--stream takes a chunk length in milliseconds, at least 1")
     try:
-        # Check every input before the model loads, so a typo fails at once.
+        # Check every input (its header) before the model loads, so a typo fails at once; read each when its turn comes.
         references = dict(read_csv(args.csv)) if args.csv else {}
-        clips = [(path, read_wav(path)) for path in list(args.files) + list(references)]
+        paths = list(args.files) + list(references)
+        for path in paths:
+            check_audio(path)
         rates, audio_total, compute_total = ErrorRates(), 0.0, 0.0
         model = TfliteModel(args.model, args.alphabet)
         if args.describe:
             print(json.dumps(model.describe()), flush=True)
         decoder = make_decoder(model.labels, args.scorer, args.beam_width, args.alpha, args.beta, parse_hot_words(args.hot_words))
-        for path, wav in clips:
-            audio = convert(path, wav, model.sample_rate, report=lambda text: print(text, file=sys.stderr))
+        for path in paths:
+            audio = convert(path, read_wav(path), model.sample_rate, report=lambda text: print(text, file=sys.stderr))
             rate = model.sample_rate
             partials = []
             started = time.perf_counter()
