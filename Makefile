@@ -3,7 +3,8 @@
 # make test   the test suite (bakes, config validation, devcontainer up, end to end)
 # make bench  bench/ttfhw (time from bake to first transcript, cold and warm), bench/scorer
 #             (decode time per second of audio, with and without the scorer) and bench/inference
-#             (real-time factor of the device runtime against the engine's TFLite paths)
+#             (real-time factor of the device runtime against the engine's TFLite paths), and
+#             bench/augmentation (the sample trained without and with the light preset)
 # Both first run `make setup`: .venv with Python 3.11+ and the harness, and a
 # Docker engine started where none runs and the machine allows it.
 
@@ -13,7 +14,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference clean
+.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation clean
 setup: $(STAMP)
 	@bash harness/ensure-docker.sh
 
@@ -29,7 +30,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/python -m pytest
 
-bench: bench-ttfhw bench-scorer bench-inference
+bench: bench-ttfhw bench-scorer bench-inference bench-augmentation
 
 bench-ttfhw: setup
 	$(VENV)/bin/python bench/ttfhw.py
@@ -39,6 +40,9 @@ bench-scorer: setup
 
 bench-inference: setup
 	$(VENV)/bin/python bench/inference.py
+
+bench-augmentation: setup
+	$(VENV)/bin/python bench/augmentation.py
 
 clean:
 	rm -rf .harness reports

@@ -1,0 +1,55 @@
+"""Does augmentation help on the sample? The same run without and with a preset, long enough to overfit.
+
+    python bench/augmentation.py [--epochs 40] [--preset light]     (or: make bench-augmentation)
+
+In the project's CPU container: the sample corpus, then two runs with the same seed and
+settings, one plain and one with `augment=preset:<preset>`, each followed by
+`playbook evaluate` (test set, the engine's beam search without a scorer). One run each;
+training is not bit-reproducible between runs, so treat small differences as noise.
+"""
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from harness import docker_cli, endtoend  # noqa: E402
+from harness.bake import bake  # noqa: E402
+from harness.container import ProjectContainer  # noqa: E402
+from harness.endtoend import last_json  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--epochs", type=int, default=40, help="default: %(default)s (the project's default)")
+    parser.add_argument("--preset", default="light", help="default: %(default)s")
+    args = parser.parse_args()
+    docker_cli.require_daemon()
+    project = bake(REPO / ".harness" / "bench-augmentation", {})
+    tag, _ = endtoend.build_image(project, "cpu")
+    rows = []
+    with ProjectContainer(tag, project, project.name) as box:
+        box.run(["make", "sample"], "sample")
+        for run, settings in (("plain", []), (args.preset, ["--set", f"augment=preset:{args.preset}"])):
+            started = time.monotonic()
+            trained = last_json(box.run(["playbook", "train", "--run", run, "--set", f"epochs={args.epochs}", *settings],
+                                        f"train {run}", stream=False))
+            seconds = time.monotonic() - started
+            evaluated = last_json(box.run(["playbook", "evaluate", "--run", run], f"evaluate {run}", stream=False))
+            history = [json.loads(line) for line in box.run(["cat", f"/data/runs/{run}/epochs.jsonl"], "epochs",
+                                                            stream=False).splitlines() if line.startswith("{")]
+            rows.append((run, trained["best_dev_loss"], history[-1].get("dev_loss"), history[-1]["train_loss"],
+                         evaluated["wer"], evaluated["cer"], round(seconds)))
+    print(f"\nThe sample, {args.epochs} epochs, n_hidden 192, same seed; test set of 10 files, beam 500, no scorer.\n")
+    print("| augmentation | best dev loss | last dev loss | last train loss | test WER | test CER | training seconds |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for run, best, last, train, wer, cer, seconds in rows:
+        print(f"| {'none' if run == 'plain' else 'preset:' + run} | {best} | {last} | {train} | {wer} | {cer} | {seconds} |")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
