@@ -11,15 +11,10 @@ import argparse
 import json
 import sys
 import time
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from sample_container import sample_container
 
-from harness import docker_cli, endtoend  # noqa: E402
-from harness.bake import bake  # noqa: E402
-from harness.container import ProjectContainer  # noqa: E402
-from harness.endtoend import last_json  # noqa: E402
+from harness.endtoend import last_json
 
 
 def main() -> int:
@@ -27,12 +22,8 @@ def main() -> int:
     parser.add_argument("--epochs", type=int, default=40, help="default: %(default)s (the project's default)")
     parser.add_argument("--preset", default="light", help="default: %(default)s")
     args = parser.parse_args()
-    docker_cli.require_daemon()
-    project = bake(REPO / ".harness" / "bench-augmentation", {})
-    tag, _ = endtoend.build_image(project, "cpu")
     rows = []
-    with ProjectContainer(tag, project, project.name) as box:
-        box.run(["make", "sample"], "sample")
+    with sample_container("bench-augmentation") as box:
         for run, settings in (("plain", []), (args.preset, ["--set", f"augment=preset:{args.preset}"])):
             started = time.monotonic()
             trained = last_json(box.run(["playbook", "train", "--run", run, "--set", f"epochs={args.epochs}", *settings],

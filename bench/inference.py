@@ -17,14 +17,10 @@ One run on this machine's 2 cores; the ratio is device runtime / other.
 import json
 import sys
 import textwrap
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from sample_container import sample_container
 
-from harness import docker_cli, endtoend  # noqa: E402
-from harness.bake import bake  # noqa: E402
-from harness.container import ProjectContainer  # noqa: E402
+from harness import endtoend
 
 FILES = "ls /data/datasets/sample/wav/dev-*.wav /data/datasets/sample/wav/test-*.wav"
 
@@ -60,12 +56,8 @@ def device_rtf(box, model, files):
 
 
 def main() -> int:
-    docker_cli.require_daemon()
-    project = bake(REPO / ".harness" / "bench-inference", {})
-    tag, _ = endtoend.build_image(project, "cpu")
     rows = []
-    with ProjectContainer(tag, project, project.name) as box:
-        box.run(["make", "sample"], "sample")
+    with sample_container("bench-inference") as box:
         box.run(["bash", "-c", "mkdir -p /data/datasets/tiny && cd /data/datasets/tiny && ln -s ../sample/wav wav "
                                "&& head -9 ../sample/train.csv > train.csv && head -4 ../sample/dev.csv > dev.csv "
                                "&& cp ../sample/alphabet.txt ."], "tiny dataset")

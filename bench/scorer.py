@@ -12,27 +12,18 @@ below 1 keeps up with speech), model inference excluded.
 """
 import json
 import sys
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from sample_container import sample_container
 
-from harness import docker_cli, endtoend  # noqa: E402
-from harness.bake import bake  # noqa: E402
-from harness.container import ProjectContainer  # noqa: E402
-from harness.endtoend import last_json  # noqa: E402
+from harness.endtoend import last_json
 
 RUN = "bench"
 BEAM_WIDTHS = (100, 500)  # the device runtime's default, and the engine evaluate's
 
 
 def main() -> int:
-    docker_cli.require_daemon()
-    project = bake(REPO / ".harness" / "bench-scorer", {})
-    tag, _ = endtoend.build_image(project, "cpu")
     rows = []
-    with ProjectContainer(tag, project, project.name) as box:
-        box.run(["make", "sample"], "sample")
+    with sample_container("bench-scorer") as box:
         box.run(["playbook", "train", "--run", RUN, "--set", "epochs=12"], "train", stream=False)
         box.run(["playbook", "export", "--run", RUN], "export", stream=False)
         box.run(["playbook", "lm", "--run", RUN, "--order", "3"], "lm", stream=False)
