@@ -256,7 +256,8 @@ def expand(entries, where="augment"):
 
 def sources(specs):
     """The overlay sources the specs read (they must exist before training starts)."""
-    return [parse(spec)[1]["source"] for spec in specs if parse(spec)[0] == "overlay"]
+    parsed = [parse(spec) for spec in specs]
+    return [values["source"] for name, values in parsed if name == "overlay"]
 
 
 def cache_warning(config):

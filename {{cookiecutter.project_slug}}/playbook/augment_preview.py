@@ -26,9 +26,8 @@ from . import augment, settings
 from .errors import UserError
 
 
-def _force_p(spec):
-    name, values = augment.parse(spec)
-    values["p"] = "1.0"
+def _with_p_one(name, values):
+    values = dict(values, p="1.0")
     return "{}[{}]".format(name, ",".join("{}={}".format(k, v) for k, v in values.items()))
 
 
@@ -110,12 +109,12 @@ def preview(specs, csv_path, files=3, name=None, clock=0.5, as_in_training=False
               "clock": clock, "probabilities": "as in training" if as_in_training else "p=1: every file gets each augmentation",
               "augmentations": []}
     for index, spec in enumerate(specs, 1):
-        applied = spec if as_in_training else _force_p(spec)
+        kind, values = augment.parse(spec)
+        applied = spec if as_in_training else _with_p_one(kind, values)
         augmentation = parse_augmentation(applied)
-        name_ = augment.parse(spec)[0]
-        folder = partial / "{}-{}".format(index, name_)
+        folder = partial / "{}-{}".format(index, kind)
         folder.mkdir()
-        domain = augment.parse(spec)[1].get("domain", augment.AUGMENTATIONS[name_][0])
+        domain = values.get("domain", augment.AUGMENTATIONS[kind][0])
         entry = {"spec": spec, "applied": applied, "domain": domain, "folder": folder.name, "changed": [],
                  "max_difference": []}
         if isinstance(augmentation, SampleAugmentation):
