@@ -20,12 +20,20 @@ def template_defaults() -> dict:
     return {k: v for k, v in json.loads((TEMPLATE / "cookiecutter.json").read_text()).items() if not k.startswith("_")}
 
 
-def bake(output_dir: Path, extra_context: dict | None = None) -> Path:
-    """Generate a project into output_dir (replacing an earlier bake there) and return its folder."""
+def bake(output_dir: Path, extra_context: dict | None = None, settings: dict | None = None) -> Path:
+    """Generate a project into output_dir (replacing an earlier bake there) and return its folder.
+
+    `settings` (such as {"random_seed": 7}) are added to the project's playbook.toml, where a
+    user would put them: every run of that project starts from them. The images do not hold
+    that file, so they build from cache whatever the settings.
+    """
     output_dir.mkdir(parents=True, exist_ok=True)
     try:
-        project = cookiecutter(str(TEMPLATE), no_input=True, extra_context=extra_context or {},
-                               output_dir=str(output_dir), overwrite_if_exists=True, accept_hooks=True)
+        project = Path(cookiecutter(str(TEMPLATE), no_input=True, extra_context=extra_context or {},
+                                    output_dir=str(output_dir), overwrite_if_exists=True, accept_hooks=True))
     except FailedHookException as error:
         raise HarnessError(f"the template refused these answers: {error}")
-    return Path(project)
+    if settings:
+        with (project / "playbook.toml").open("a", encoding="utf-8") as toml:
+            toml.write("# Added by the harness.\n" + "".join(f"{key} = {json.dumps(value)}\n" for key, value in settings.items()))
+    return project

@@ -130,8 +130,10 @@ def run_chapter(image: str, project: Path, name: str) -> dict:
     return result
 
 
-def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path = REPO / "reports") -> dict:
-    project = bake(WORK / f"chapters-{variant}", {**VARIANTS[variant], **CHAPTERS_CONTEXT})
+def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path = REPO / "reports",
+        settings: dict | None = None) -> dict:
+    """`settings` go into the baked project's playbook.toml (bench/model_spread.py sets random_seed)."""
+    project = bake(WORK / f"chapters-{variant}", {**VARIANTS[variant], **CHAPTERS_CONTEXT}, settings)
     known = available(project)
     chosen = names or known
     unknown = [n for n in chosen if n not in known]

@@ -100,12 +100,14 @@ def score(reference: str, hypothesis: str) -> dict:
             "cer": round(jiwer.cer(reference, hypothesis), 4), "wer": round(jiwer.wer(reference, hypothesis), 4)}
 
 
-def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "reports", report_name: str = "demo") -> dict:
+def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "reports", report_name: str = "demo",
+        settings: dict | None = None) -> dict:
+    """`settings` go into the baked project's playbook.toml (bench/model_spread.py sets random_seed)."""
     docker_cli.require_daemon()
     stages = Stages()
-    report: dict = {"variant": variant, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+    report: dict = {"variant": variant, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "settings": settings or {}}
     with stages.stage("bake"):
-        project = bake(WORK / variant, VARIANTS[variant])
+        project = bake(WORK / variant, VARIANTS[variant], settings)
     with stages.stage("image_build"):
         tag, report["base_images"] = build_image(project, "cpu")
     report["image"] = tag
@@ -176,7 +178,11 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                             "parity_agree": parity["agree"], "parity_files": parity["files"],
                             "parity_max_probability_difference": parity["max_probability_difference"],
                             "parity_max_feature_difference": parity["max_feature_difference"],
+                            "parity_frames": parity["frames"], "parity_argmax_differences": parity["argmax_differences"],
+                            "parity_agree_across_interpreters": parity["agree_across_interpreters"],
                             "float_parity_max_probability_difference": float_parity["max_probability_difference"],
+                            "float_parity_argmax_differences": float_parity["argmax_differences"],
+                            "float_parity_agree_across_interpreters": float_parity["agree_across_interpreters"],
                             "float_parity_agree": float_parity["agree"],
                             "parity_agree_with_native_client": parity["agree_with_native"],
                             "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],

@@ -3,7 +3,10 @@
 Three checks, run from the engine's interpreter (CPython 3.7, TensorFlow 1.15):
 - features and probabilities: the device runtime's numpy MFCCs and per-frame probabilities
   (tflite-runtime) against the model's own feature subgraph and acoustic model run by
-  TensorFlow 1.15's TFLite interpreter; the max differences;
+  TensorFlow 1.15's TFLite interpreter; the max differences, how many frames have the same
+  most likely label, and whether the engine's decoder writes the same text from either
+  interpreter's probabilities (what a user sees: with dynamic-range quantised weights the two
+  interpreters quantise activations on the fly and their probabilities differ by up to ~1e-2);
 - decoder: stt_device.beam_search (CPython 3.11, no TensorFlow) and the engine's
   coqui-stt-ctcdecoder on the same probabilities and scorer must write the same text;
 - whole path: the device runtime's text against Coqui STT's native client (`stt` 1.4.0:
@@ -56,20 +59,25 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
             raise UserError("the device runtime failed: {}".format(result.stderr.strip().splitlines()[-1:]))
         device = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
         rows = []
+        engine_hot_words = {w.encode("utf-8"): float(b) for w, b in (hot_words or {}).items()}
         for item in device:
             probs = np.load(str(Path(probs_dir) / (Path(item["file"]).stem + ".npy"))).astype(np.float64)
             started = time.perf_counter()
-            decoded = ctc_beam_search_decoder(probs, alphabet, beam_width, scorer=engine_scorer,
-                                              hot_words={w.encode("utf-8"): float(b) for w, b in (hot_words or {}).items()})
+            decoded = ctc_beam_search_decoder(probs, alphabet, beam_width, scorer=engine_scorer, hot_words=engine_hot_words)
             engine_seconds = time.perf_counter() - started
             engine_text = decoded[0].transcript.strip()
             audio = for_model(item["file"], reference.sample_rate)
             # The engine's whole TFLite path: the model's own feature subgraph, then the acoustic model.
             engine_features = reference.features_by_subgraph(audio)
             engine_probs = reference.probabilities(engine_features)
+            interpreter_text = ctc_beam_search_decoder(engine_probs.astype(np.float64), alphabet, beam_width, scorer=engine_scorer,
+                                                       hot_words=engine_hot_words)[0].transcript.strip()
             native_text = native.stt((audio * 32768).astype(np.int16)).strip()
             rows.append({"file": item["file"], "device": item["transcript"], "engine": engine_text, "native": native_text,
                          "same": item["transcript"] == engine_text, "same_as_native": item["transcript"] == native_text,
+                         "interpreter_text": interpreter_text, "same_across_interpreters": interpreter_text == engine_text,
+                         "frames": len(probs),
+                         "argmax_differences": int((engine_probs.argmax(axis=1) != probs.argmax(axis=1)).sum()) if len(probs) else 0,
                          "max_probability_difference": float(np.abs(engine_probs - probs).max()) if len(probs) else 0.0,
                          "max_feature_difference": float(np.abs(engine_features - reference.features(audio)).max())
                          if len(probs) else 0.0,
@@ -79,6 +87,9 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
     return {"model": str(model), "scorer": str(scorer) if scorer else None, "beam_width": beam_width,
             "alpha": alpha, "beta": beta, "hot_words": hot_words or {}, "files": len(rows),
             "agree": sum(row["same"] for row in rows), "agree_with_native": sum(row["same_as_native"] for row in rows),
+            "agree_across_interpreters": sum(row["same_across_interpreters"] for row in rows),
+            "frames": sum(row["frames"] for row in rows),
+            "argmax_differences": sum(row["argmax_differences"] for row in rows),
             "max_probability_difference": max((row["max_probability_difference"] for row in rows), default=0.0),
             "max_feature_difference": max((row["max_feature_difference"] for row in rows), default=0.0),
             "audio_seconds": round(audio, 3),

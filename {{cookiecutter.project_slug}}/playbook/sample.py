@@ -110,8 +110,9 @@ def _speak(item, wav_path):
     with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
         subprocess.run(["espeak-ng", "-v", item["voice"], "-s", str(item["speed"]), "-w", raw.name,
                         item["transcript"]], check=True, capture_output=True)
-        # DeepSpeech wants 16 kHz, mono, 16-bit PCM WAV.
-        subprocess.run(["sox", raw.name, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav_path)],
+        # DeepSpeech wants 16 kHz, mono, 16-bit PCM WAV. -R: sox dithers with a random generator seeded from
+        # the clock, so without it every sample corpus (and every model trained on it) would be another.
+        subprocess.run(["sox", "-R", raw.name, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav_path)],
                        check=True, capture_output=True)
 
 

@@ -481,12 +481,12 @@ def tune_scorer(name, scorer, checkpoint="best", trials=20, alpha_max=5, beta_ma
     before = evaluate(name, scorer=path, **common)
     load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
     try:
-        output = _engine("util.lm_optimize", {
+        output = _engine("playbook.engine_lm_optimize", {
             "checkpoint_dir": load_dir, "load_evaluate": method, "test_files": [dev_csv],
             "alphabet_config_path": run / "alphabet.txt", "n_hidden": config["n_hidden"],
             "test_batch_size": config["test_batch_size"], "scorer_path": path, "n_trials": trials,
             "lm_alpha_max": alpha_max, "lm_beta_max": beta_max, "export_beam_width": beam_width or EVALUATE_BEAM_WIDTH,
-            "show_progressbar": "false"}, run, command_line, config)
+            "random_seed": config["random_seed"], "show_progressbar": "false"}, run, command_line, config)
     finally:
         _unstage(load_dir)
     found = BEST_PARAMS.search(output)

@@ -1,0 +1,186 @@
+"""How much do the numbers the tests assert about trained models vary between models?
+
+    python bench/model_spread.py [--seeds 4568,1,2,...] [--chapters checkpoints,scorer,tflite]
+                                 (or: make bench-model-spread)
+
+CI trains new models on every run, and the same seed gives other weights on another CPU. So
+this trains, once per seed (`random_seed` in the baked project's playbook.toml, as a user sets
+it), exactly what the tests train: the end-to-end job (harness/endtoend.py) and the chapters
+whose tests assert a model's quality. For every asserted quantity it prints the worst value over
+the seeds, the bound in harness/model_bounds.py and the margin between them, and writes every
+value to reports/bench-model-spread.json (rewritten after each seed, so a long run that is
+stopped keeps what it measured; `--reuse` takes the seeds measured before from
+reports/model-spread/seed-N.json). About 9 minutes a seed on 2 cores.
+"""
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from sample_container import REPO
+
+from harness import chapters, endtoend, model_bounds as bounds
+from harness.log import HarnessError, log
+
+DEFAULT_SEEDS = [4568] + list(range(1, 10))  # the project's default seed, then nine others
+REPORT = REPO / "reports" / "bench-model-spread.json"
+
+
+@dataclass
+class Quantity:
+    name: str
+    source: str  # "demo" (the end-to-end report) or a chapter's name
+    value: Callable[[dict], float]  # from that report (a chapter's: its metrics)
+    bound: float
+    worst: str  # "max": the largest value must stay <= bound; "min": the smallest must stay >= bound
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    return f"{os.cpu_count()} cores, {cpu}"
+
+
+def share(part: float, whole: float) -> float:
+    return part / whole if whole else 0.0
+
+
+QUANTITIES = [
+    Quantity("held-out CER, project image, no scorer", "demo", lambda r: r["cer"], bounds.HELD_OUT_CER, "max"),
+    Quantity("held-out CER, device image, scorer", "demo", lambda r: r["device"]["cer"], bounds.HELD_OUT_CER, "max"),
+    Quantity("WER with scorer minus WER without", "demo", lambda r: r["scorer"]["wer"] - r["wer"],
+             bounds.SCORER_WER_INCREASE, "max"),
+    Quantity("converted 44.1 kHz stereo copy, CER", "demo",
+             lambda r: endtoend.score(r["device"]["converted"]["original"], r["device"]["converted"]["transcript"])["cer"],
+             bounds.CONVERTED_AUDIO_CER, "max"),
+    Quantity("feature max difference", "demo", lambda r: r["scorer"]["parity_max_feature_difference"],
+             bounds.FEATURE_DIFFERENCE, "max"),
+    Quantity("float export: probability max difference", "demo",
+             lambda r: r["scorer"]["float_parity_max_probability_difference"], bounds.FLOAT_PROBABILITY_DIFFERENCE, "max"),
+    Quantity("quantised: probability max difference", "demo", lambda r: r["scorer"]["parity_max_probability_difference"],
+             bounds.QUANTISED_PROBABILITY_DIFFERENCE, "max"),
+    Quantity("quantised: share of frames whose argmax differs", "demo",
+             lambda r: share(r["scorer"]["parity_argmax_differences"], r["scorer"]["parity_frames"]),
+             bounds.QUANTISED_ARGMAX_DIFFERENCES, "max"),
+    Quantity("quantised: same text from both interpreters (of 10)", "demo",
+             lambda r: r["scorer"]["parity_agree_across_interpreters"], 10, "min"),
+    Quantity("float: same text from both interpreters (of 10)", "demo",
+             lambda r: r["scorer"]["float_parity_agree_across_interpreters"], 10, "min"),
+    Quantity("device decoder = engine decoder (of 10)", "demo", lambda r: r["scorer"]["parity_agree"], 10, "min"),
+    Quantity("float: device decoder = engine decoder (of 10)", "demo", lambda r: r["scorer"]["float_parity_agree"], 10, "min"),
+    Quantity("device image = project image (of 10)", "demo", lambda r: r["device"]["same_as_project_image"], 10, "min"),
+    Quantity("streamed = whole file (of 10)", "demo", lambda r: r["device"]["streamed_same"], 10, "min"),
+    Quantity("fine-tune / base first dev loss", "checkpoints",
+             lambda m: m["finetune_first_dev_loss"] / m["base_first_dev_loss"], bounds.FINETUNE_FIRST_DEV_LOSS_RATIO, "max"),
+    Quantity("checkpoints chapter: base run's WER (best_dev)", "checkpoints", lambda m: m["wer"], bounds.CHECKPOINTS_WER, "max"),
+    Quantity("checkpoints chapter: CER minus WER", "checkpoints", lambda m: m["cer"] - m["wer"], 0.0, "max"),
+    Quantity("tuned scorer: WER with minus without", "scorer", lambda m: m["wer_with_scorer"] - m["wer_without_scorer"],
+             0.0, "max"),
+    Quantity("package scorer: WER with minus without", "scorer", lambda m: m["wer_default_scorer"] - m["wer_no_scorer"],
+             0.0, "max"),
+    Quantity("TFLite chapter: held-out CER, container", "tflite", lambda m: m["container_cer"], bounds.HELD_OUT_CER, "max"),
+    Quantity("TFLite chapter: arm64 CER minus container CER", "tflite", lambda m: m["arm64_cer"] - m["container_cer"],
+             0.0, "max"),
+]
+
+
+def measure(seed: int, names: list[str], folder) -> dict:
+    """One seed: the end-to-end job and the chapters, each with random_seed = seed."""
+    settings = {"random_seed": seed}
+    measured: dict = {"seed": seed}
+    started = time.monotonic()
+    try:
+        measured["demo"] = endtoend.run(report_dir=folder, report_name=f"demo-seed-{seed}", settings=settings)
+    except HarnessError as error:
+        measured["errors"] = {"demo": str(error)}
+    if names:
+        report = chapters.run(names, report_dir=folder / f"chapters-seed-{seed}", settings=settings)
+        for name, result in report.items():
+            measured[name] = result["metrics"]
+            if not result["passed"]:
+                measured.setdefault("errors", {})[name] = result.get("failed_block", {}).get("error", "failed")
+    measured["seconds"] = round(time.monotonic() - started)
+    return measured
+
+
+def values(quantity: Quantity, runs: list[dict]) -> list[tuple[int, float]]:
+    found = []
+    for run in runs:
+        try:
+            found.append((run["seed"], float(quantity.value(run[quantity.source]))))
+        except (KeyError, TypeError, ZeroDivisionError):
+            continue  # that part of the run failed; its error is in the report
+    return found
+
+
+def summarise(runs: list[dict]) -> list[dict]:
+    rows = []
+    for quantity in QUANTITIES:
+        found = values(quantity, runs)
+        if not found:
+            continue
+        numbers = [v for _, v in found]
+        worst = max(numbers) if quantity.worst == "max" else min(numbers)
+        margin = quantity.bound - worst if quantity.worst == "max" else worst - quantity.bound
+        rows.append({"quantity": quantity.name, "source": quantity.source, "bound": quantity.bound,
+                     "bound_kind": "<=" if quantity.worst == "max" else ">=", "models": len(found),
+                     "min": min(numbers), "median": statistics.median(numbers), "max": max(numbers), "worst": worst,
+                     "margin": margin, "violations": sum((v > quantity.bound) if quantity.worst == "max" else (v < quantity.bound)
+                                                         for v in numbers),
+                     "values": dict((str(seed), v) for seed, v in found)})
+    return rows
+
+
+def number(value: float) -> str:
+    return f"{value:.3g}" if isinstance(value, float) and value != int(value) else f"{value:g}"
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["| quantity | models | min | median | max | bound | margin | outside |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for row in rows:
+        lines.append(f"| {row['quantity']} | {row['models']} | {number(row['min'])} | {number(row['median'])} | "
+                     f"{number(row['max'])} | {row['bound_kind']} {number(row['bound'])} | {number(row['margin'])} | "
+                     f"{row['violations']} |")
+    return "\n".join(lines)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)), help="comma-separated (default: %(default)s)")
+    parser.add_argument("--chapters", default="checkpoints,scorer,tflite",
+                        help="chapters to run per seed, comma-separated; empty for none (default: %(default)s)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="take a seed's results from an earlier run of this benchmark where they were saved")
+    args = parser.parse_args()
+    seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
+    names = [n for n in args.chapters.split(",") if n.strip()]
+    folder = REPO / "reports" / "model-spread"
+    folder.mkdir(parents=True, exist_ok=True)
+    runs = []
+    for seed in seeds:
+        saved = folder / f"seed-{seed}.json"
+        if args.reuse and saved.is_file():
+            log(f"=== seed {seed}: reusing {saved}")
+            runs.append(json.loads(saved.read_text()))
+        else:
+            log(f"=== seed {seed} ({len(runs) + 1} of {len(seeds)})")
+            runs.append(measure(seed, names, folder))
+            saved.write_text(json.dumps(runs[-1], indent=2) + "\n")
+        rows = summarise(runs)
+        REPORT.write_text(json.dumps({"seeds": [r["seed"] for r in runs], "quantities": rows,
+                                      "errors": {r["seed"]: r["errors"] for r in runs if r.get("errors")},
+                                      "seconds": [r["seconds"] for r in runs], "machine": machine()}, indent=2) + "\n")
+    print(f"\n{len(runs)} models per quantity (seeds {', '.join(map(str, seeds))}); bounds from harness/model_bounds.py.\n")
+    print(table(summarise(runs)))
+    errors = {r["seed"]: r["errors"] for r in runs if r.get("errors")}
+    if errors:
+        print("\nerrors:", json.dumps(errors, indent=2))
+    print(f"\n{REPORT}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
