@@ -3,14 +3,19 @@
     python bench/model_spread.py [--seeds 4568,1,2,...] [--chapters checkpoints,scorer,tflite]
                                  (or: make bench-model-spread)
 
-CI trains new models on every run, and the same seed gives other weights on another CPU. So
+CI trains new models on every run, and on another CPU the same seed may give other weights. So
 this trains, once per seed (`random_seed` in the baked project's playbook.toml, as a user sets
 it), exactly what the tests train: the end-to-end job (harness/endtoend.py) and the chapters
 whose tests assert a model's quality. For every asserted quantity it prints the worst value over
 the seeds, the bound in harness/model_bounds.py and the margin between them, and writes every
 value to reports/bench-model-spread.json (rewritten after each seed, so a long run that is
 stopped keeps what it measured; `--reuse` takes the seeds measured before from
-reports/model-spread/seed-N.json). About 9 minutes a seed on 2 cores.
+reports/model-spread/seed-N.json). About 7 minutes a seed on 2 cores.
+
+`--corpus-parity` measures instead the quantised export's parity with TensorFlow 1.15's TFLite over
+every file of the sample corpus, one 40-epoch model per seed (about 4 minutes a seed): the two
+interpreters round an activation one step apart only now and then, and the held-out set's ten files
+are too few to see how far such a step moves the probabilities.
 """
 import argparse
 import json
@@ -21,9 +26,10 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from sample_container import REPO
+from sample_container import REPO, sample_container
 
 from harness import chapters, endtoend, model_bounds as bounds
+from harness.endtoend import last_json
 from harness.log import HarnessError, log
 
 DEFAULT_SEEDS = [4568] + list(range(1, 10))  # the project's default seed, then nine others
@@ -37,6 +43,12 @@ class Quantity:
     value: Callable[[dict], float]  # from that report (a chapter's: its metrics)
     bound: float
     worst: str  # "max": the largest value must stay <= bound; "min": the smallest must stay >= bound
+    strict: bool = False  # < or > instead of <= or >=
+
+    def outside(self, value: float) -> bool:
+        if self.worst == "max":
+            return value >= self.bound if self.strict else value > self.bound
+        return value <= self.bound if self.strict else value < self.bound
 
 
 def machine() -> str:
@@ -78,12 +90,13 @@ QUANTITIES = [
     Quantity("checkpoints chapter: base run's WER (best_dev)", "checkpoints", lambda m: m["wer"], bounds.CHECKPOINTS_WER, "max"),
     Quantity("checkpoints chapter: CER minus WER", "checkpoints", lambda m: m["cer"] - m["wer"], 0.0, "max"),
     Quantity("tuned scorer: WER with minus without", "scorer", lambda m: m["wer_with_scorer"] - m["wer_without_scorer"],
-             0.0, "max"),
+             0.0, "max", strict=True),
     Quantity("package scorer: WER with minus without", "scorer", lambda m: m["wer_default_scorer"] - m["wer_no_scorer"],
-             0.0, "max"),
+             0.0, "max", strict=True),
     Quantity("TFLite chapter: held-out CER, container", "tflite", lambda m: m["container_cer"], bounds.HELD_OUT_CER, "max"),
-    Quantity("TFLite chapter: arm64 CER minus container CER", "tflite", lambda m: m["arm64_cer"] - m["container_cer"],
-             0.0, "max"),
+    Quantity("TFLite chapter: held-out CER, amd64 device image", "tflite", lambda m: m["amd64_cer"], bounds.HELD_OUT_CER, "max"),
+    Quantity("TFLite chapter: held-out CER, arm64 device image (emulated)", "tflite", lambda m: m["arm64_cer"],
+             bounds.HELD_OUT_CER, "max"),
 ]
 
 
@@ -106,6 +119,40 @@ def measure(seed: int, names: list[str], folder) -> dict:
     return measured
 
 
+def corpus_parity(seeds: list[int]) -> list[dict]:
+    """The quantised export's parity over every file of the sample corpus (train, dev and test) for one
+    40-epoch model per seed: rare activations that the two interpreters round one step apart show up
+    here often enough to see how far they move the probabilities."""
+    found = []
+    with sample_container("bench-model-spread") as box:
+        files = box.run(["bash", "-c", "ls /data/datasets/sample/wav/*.wav"], "files", stream=False).split()
+        for seed in seeds:
+            run = f"seed-{seed}"
+            box.run(["playbook", "train", "--run", run, "--set", f"random_seed={seed}"], f"train {run}", stream=False)
+            model = last_json(box.run(["playbook", "export", "--run", run], f"export {run}", stream=False))["model"]
+            if seed == seeds[0]:
+                box.run(["playbook", "lm", "--run", run, "--order", "3"], "lm", stream=False)
+            parity = last_json(box.run(["playbook", "decoder-parity", "--run", run, "--scorer", "sample", "--model", model,
+                                        *files], f"parity {run}", stream=False, check=False))
+            rows = parity.pop("rows")
+            differences = sorted((row["max_probability_difference"] for row in rows), reverse=True)
+            found.append(dict(parity, seed=seed, files_over_1e_4=sum(d > 1e-4 for d in differences),
+                              largest_file_differences=differences[:5]))
+            log(f"seed {seed}: max difference {parity['max_probability_difference']:.2e}, "
+                f"argmax differs in {parity['argmax_differences']} of {parity['frames']} frames, "
+                f"same text {parity['agree_across_interpreters']} of {parity['files']}")
+    return found
+
+
+def corpus_table(found: list[dict]) -> str:
+    lines = ["| seed | files | frames | max probability difference | files > 1e-4 | frames whose argmax differs | "
+             "same text from both interpreters |", "|---:|---:|---:|---:|---:|---:|---:|"]
+    for item in found:
+        lines.append(f"| {item['seed']} | {item['files']} | {item['frames']} | {item['max_probability_difference']:.2e} | "
+                     f"{item['files_over_1e_4']} | {item['argmax_differences']} | {item['agree_across_interpreters']} |")
+    return "\n".join(lines)
+
+
 def values(quantity: Quantity, runs: list[dict]) -> list[tuple[int, float]]:
     found = []
     for run in runs:
@@ -126,10 +173,9 @@ def summarise(runs: list[dict]) -> list[dict]:
         worst = max(numbers) if quantity.worst == "max" else min(numbers)
         margin = quantity.bound - worst if quantity.worst == "max" else worst - quantity.bound
         rows.append({"quantity": quantity.name, "source": quantity.source, "bound": quantity.bound,
-                     "bound_kind": "<=" if quantity.worst == "max" else ">=", "models": len(found),
-                     "min": min(numbers), "median": statistics.median(numbers), "max": max(numbers), "worst": worst,
-                     "margin": margin, "violations": sum((v > quantity.bound) if quantity.worst == "max" else (v < quantity.bound)
-                                                         for v in numbers),
+                     "bound_kind": ("<" if quantity.worst == "max" else ">") + ("" if quantity.strict else "="),
+                     "models": len(found), "min": min(numbers), "median": statistics.median(numbers), "max": max(numbers),
+                     "worst": worst, "margin": margin, "violations": sum(map(quantity.outside, numbers)),
                      "values": dict((str(seed), v) for seed, v in found)})
     return rows
 
@@ -152,11 +198,20 @@ def main() -> int:
     parser.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)), help="comma-separated (default: %(default)s)")
     parser.add_argument("--chapters", default="checkpoints,scorer,tflite",
                         help="chapters to run per seed, comma-separated; empty for none (default: %(default)s)")
+    parser.add_argument("--corpus-parity", dest="corpus_parity", action="store_true",
+                        help="instead: the quantised export's parity over the whole sample corpus, one 40-epoch model per seed")
     parser.add_argument("--reuse", action="store_true",
                         help="take a seed's results from an earlier run of this benchmark where they were saved")
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     names = [n for n in args.chapters.split(",") if n.strip()]
+    if args.corpus_parity:
+        found = corpus_parity(seeds)
+        path = REPO / "reports" / "bench-model-spread-corpus-parity.json"
+        path.write_text(json.dumps({"seeds": seeds, "models": found, "machine": machine()}, indent=2) + "\n")
+        print(f"\nThe quantised export against TensorFlow 1.15's TFLite, every file of the sample corpus; "
+              f"40 epochs, n_hidden 192.\n\n{corpus_table(found)}\n\n{path}")
+        return 0
     folder = REPO / "reports" / "model-spread"
     folder.mkdir(parents=True, exist_ok=True)
     runs = []

@@ -1,6 +1,6 @@
 """Bounds on what a trained sample model does, for every test that asserts one.
 
-CI trains new models on every run, and the same seed gives other weights on another CPU, so
+CI trains new models on every run, and on another CPU the same seed may give other weights, so
 each bound was set from the spread over independently trained models (`bench/model_spread.py`
 trains the end-to-end job and the checkpoints, scorer and TFLite chapters once per seed; its
 table, reports/bench-model-spread.json, gives each quantity's worst value and its margin to

@@ -88,3 +88,10 @@ def test_author_that_would_break_the_settings_file_is_refused(tmp_path):
     with pytest.raises(FailedHookException):
         cookiecutter(str(TEMPLATE), no_input=True, output_dir=str(tmp_path), extra_context={"author_name": "a'''b"})
     assert not any(tmp_path.iterdir())
+
+
+def test_settings_given_to_bake_are_the_projects_defaults(tmp_path, template_playbook, monkeypatch):
+    project = bake(tmp_path, settings={"random_seed": 7, "learning_rate": 0.001})
+    monkeypatch.setenv("PLAYBOOK_PROJECT_CONFIG", str(project / "playbook.toml"))
+    config = template_playbook("playbook.config").resolve()
+    assert (config["random_seed"], config["learning_rate"], config["export_model_name"]) == (7, 0.001, project.name)

@@ -11,6 +11,19 @@ from harness.container import ProjectContainer
 pytestmark = pytest.mark.container
 
 
+KILL_IN_EPOCH_3 = r"""
+nohup playbook train --run killed --set epochs=40 --set checkpoint_secs=1 > /data/killed.log 2>&1 &
+state=/data/runs/killed/checkpoints/checkpoint
+step() { sed -n 's/^model_checkpoint_path: ".*train-\([0-9]*\)"$/\1/p' "$state" 2>/dev/null; }
+until grep -qs "I Training epoch 3\.\.\." /data/killed.log; do sleep 0.05; done
+start=$(step)   # the checkpoint saved at the end of epoch 2
+[ -n "$start" ] || { echo "no checkpoint named in $state when epoch 3 started"; exit 1; }
+until [ "$(step)" -gt "$start" ]; do sleep 0.05; done
+pkill -KILL -f 'coqui_stt_trainin[g]\.train'   # [g]: the pattern must not match this script's own command line
+echo "killed at step $(step); epoch 3 started at step $start"
+"""
+
+
 def _invocations(box, run):
     text = box.run(["cat", f"/data/runs/{run}/invocations.jsonl"], "log", stream=False)
     return [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -21,14 +34,11 @@ def killed(cpu_image, tmp_path_factory):
     project = bake(tmp_path_factory.mktemp("kill"))
     with ProjectContainer(cpu_image, project, project.name) as box:
         box.run(["make", "sample"], "sample", stream=False)
-        box.run(["bash", "-c", "nohup playbook train --run killed --set epochs=40 --set checkpoint_secs=1 "
-                               "> /data/killed.log 2>&1 &"], "train", stream=False)
-        deadline = time.monotonic() + 300
-        while "I Training epoch 3..." not in box.run(["cat", "/data/killed.log"], "log", stream=False):
-            assert time.monotonic() < deadline, box.run(["tail", "-20", "/data/killed.log"], "log", stream=False)
-            time.sleep(0.5)
-        time.sleep(2.0)  # into epoch 3, past at least one in-epoch checkpoint (checkpoint_secs=1)
-        box.run(["pkill", "-KILL", "-f", "coqui_stt_training.train"], "kill", stream=False)
+        # Killed the moment epoch 3's first in-epoch checkpoint (checkpoint_secs=1) is saved: the watcher polls
+        # inside the container every 50 ms, so the kill lands within the epoch however fast the machine is (a
+        # fixed sleep after the epoch started could outlast a short epoch).
+        watcher = box.run(["timeout", "300", "bash", "-c", KILL_IN_EPOCH_3], "train+kill", stream=False, check=False)
+        assert "killed at step" in watcher, watcher + box.run(["tail", "-20", "/data/killed.log"], "log", stream=False)
         time.sleep(1.0)
         log_text = box.run(["cat", "/data/killed.log"], "log", stream=False)
         state = box.run(["cat", "/data/runs/killed/checkpoints/checkpoint"], "state", stream=False)
