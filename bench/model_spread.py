@@ -100,13 +100,14 @@ QUANTITIES = [
 ]
 
 
-def measure(seed: int, names: list[str], folder) -> dict:
-    """One seed: the end-to-end job and the chapters, each with random_seed = seed."""
+def measure(seed: int, names: list[str], folder, demo: bool = True) -> dict:
+    """One seed: the end-to-end job (unless not DEMO) and the chapters, each with random_seed = seed."""
     settings = {"random_seed": seed}
     measured: dict = {"seed": seed}
     started = time.monotonic()
     try:
-        measured["demo"] = endtoend.run(report_dir=folder, report_name=f"demo-seed-{seed}", settings=settings)
+        if demo:
+            measured["demo"] = endtoend.run(report_dir=folder, report_name=f"demo-seed-{seed}", settings=settings)
     except HarnessError as error:
         measured["errors"] = {"demo": str(error)}
     if names:
@@ -198,6 +199,7 @@ def main() -> int:
     parser.add_argument("--seeds", default=",".join(map(str, DEFAULT_SEEDS)), help="comma-separated (default: %(default)s)")
     parser.add_argument("--chapters", default="checkpoints,scorer,tflite",
                         help="chapters to run per seed, comma-separated; empty for none (default: %(default)s)")
+    parser.add_argument("--no-demo", dest="demo", action="store_false", help="only the chapters, not the end-to-end job")
     parser.add_argument("--corpus-parity", dest="corpus_parity", action="store_true",
                         help="instead: the quantised export's parity over the whole sample corpus, one 40-epoch model per seed")
     parser.add_argument("--reuse", action="store_true",
@@ -222,7 +224,7 @@ def main() -> int:
             runs.append(json.loads(saved.read_text()))
         else:
             log(f"=== seed {seed} ({len(runs) + 1} of {len(seeds)})")
-            runs.append(measure(seed, names, folder))
+            runs.append(measure(seed, names, folder, args.demo))
             saved.write_text(json.dumps(runs[-1], indent=2) + "\n")
         rows = summarise(runs)
         REPORT.write_text(json.dumps({"seeds": [r["seed"] for r in runs], "quantities": rows,
