@@ -4,8 +4,10 @@
 
 In the project's CPU container: the sample corpus, then two runs with the same seed and
 settings, one plain and one with `augment=preset:<preset>`, each followed by
-`playbook evaluate` (test set, the engine's beam search without a scorer). One run each;
-training is not bit-reproducible between runs, so treat small differences as noise.
+`playbook evaluate` (test set, the engine's beam search without a scorer). One run each. The plain
+run is repeatable on one machine (the same corpus and seed give the same model); the augmented one is
+not quite, as the engine draws its sample-domain augmentations from unseeded generators in worker
+processes: treat small differences as noise.
 """
 import argparse
 import json
