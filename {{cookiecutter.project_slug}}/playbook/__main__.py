@@ -1,6 +1,7 @@
 """playbook: the project's starter commands.
 
   sample       make the synthetic espeak-ng corpus on the data volume
+  check-dataset  check every row of a dataset: audio, length, transcript, alphabet
   train        start a named run (settings: defaults < --config FILE < --set key=value)
   resume       continue a run from its last (or best) checkpoint
   evaluate     WER/CER of a checkpoint on a test set, with best, median and worst samples
@@ -69,6 +70,23 @@ def _cmd_evaluate(args):
                     alpha=args.alpha, beta=args.beta, beam_width=args.beam_width, hot_words=hot_words(args.hot_words)))
 
 
+def _cmd_check_dataset(args):
+    from .data import validate
+    rows = validate.check_dataset(args.folder, deep=args.deep, min_seconds=args.min_seconds, max_seconds=args.max_seconds)
+    rejected = [row for split_rows in rows.values() for row in split_rows if row.reason]
+    for row in rejected[:args.show]:
+        print("{}: {}{} ({})".format(row.where(), row.reason, ": " + row.detail if row.detail else "", row.wav))
+    if len(rejected) > args.show:
+        print("... and {} more rows (--show N prints more)".format(len(rejected) - args.show))
+    report = {"dataset": str(args.folder), "deep": args.deep, "min_seconds": args.min_seconds, "max_seconds": args.max_seconds,
+              "splits": {split: validate.summary(split_rows) for split, split_rows in rows.items()}}
+    _print(report)
+    stopping = [row for row in rejected if row.reason in validate.ERRORS]
+    if stopping:
+        raise UserError("{} rows would stop training (listed above); fix or remove them, or import the data again with "
+                        "`playbook import`.".format(len(stopping)))
+
+
 def _cmd_noise(args):
     from . import noise
     if args.source:
@@ -89,6 +107,7 @@ def _cmd_augment_preview(args):
 
 def _cmd_lm(args):
     from . import lm
+    from .data.text import parse_mapping
     from .sample import LM_CORPUS
     if args.run:
         from .training import load_run
@@ -97,12 +116,7 @@ def _cmd_lm(args):
         alphabet = args.alphabet or settings.SAMPLE_DATASET / "alphabet.txt"
     corpora = args.corpus or [settings.SAMPLE_DATASET / LM_CORPUS]
     name = args.name or ("sample" if not args.corpus else Path(corpora[0]).name.split(".")[0])
-    mapping = []
-    for item in args.map:
-        source, equals, target = item.partition("=")
-        if not equals or len(source) != 1:
-            raise UserError("--map '{}' must be CHAR=REPLACEMENT, e.g. --map 'é=e' (an empty replacement deletes it).".format(item))
-        mapping.append((source, target))
+    mapping = parse_mapping(args.map)
     _print(lm.build(name, corpora, alphabet, order=args.order, top_k=args.top_k, prune=args.prune, memory=args.memory,
                     binary_type=args.binary_type, a_bits=args.a_bits, q_bits=args.q_bits, unknown_chars=args.unknown_chars,
                     mapping=mapping, alpha=args.alpha, beta=args.beta, bytes_mode=args.bytes_mode,
@@ -325,6 +339,20 @@ def parser():
     parity.set_defaults(func=_cmd_decoder_parity)
 
     from .lm import DEFAULTS as LM, POLICIES
+    from .data.validate import DEFAULT_MAX_SECONDS, DEFAULT_MIN_SECONDS
+    check = commands.add_parser("check-dataset", help="check every row of a dataset folder: audio, length, transcript, alphabet",
+                                description="Checks each row of train.csv, dev.csv and test.csv against the folder's "
+                                            "alphabet.txt from the WAV headers (--deep also reads the samples to find "
+                                            "silence). Exits with 2 when a row would stop training.")
+    check.add_argument("folder", help="a dataset folder")
+    check.add_argument("--deep", action="store_true", help="read every sample too, to find silent recordings (slower)")
+    check.add_argument("--min-seconds", dest="min_seconds", type=float, default=DEFAULT_MIN_SECONDS,
+                       help="shorter recordings are reported (default: %(default)s)")
+    check.add_argument("--max-seconds", dest="max_seconds", type=float, default=DEFAULT_MAX_SECONDS,
+                       help="longer recordings are reported (default: %(default)s)")
+    check.add_argument("--show", type=int, default=20, help="how many rejected rows to print (default: %(default)s)")
+    check.set_defaults(func=_cmd_check_dataset)
+
     noise = commands.add_parser("noise", help="make an overlay source (a CSV of noise clips) for augmentation",
                                 description="Without --from: white, pink and brown noise and babble mixed from the sample "
                                             "corpus's voices, in {0}/synthetic/. With --from: your recordings, converted to "
