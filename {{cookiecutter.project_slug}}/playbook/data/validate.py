@@ -71,6 +71,10 @@ class Row(object):
         return "{} line {}".format(self.csv, self.line)
 
 
+def dbfs(level):
+    return "0" if level == 0 else "{:.0f} dBFS".format(20 * math.log10(level))
+
+
 def audio_header(path):
     """(samples, rate, channels, sample width in bytes) from a WAV header, or a reason and its detail."""
     try:
@@ -107,27 +111,31 @@ def check_row(row, labels, seen, min_seconds=DEFAULT_MIN_SECONDS, max_seconds=DE
 def _reason(row, samples, audio_format, labels, first_seen, min_seconds, max_seconds, deep):
     if audio_format != (SAMPLE_RATE, 1, 2):
         return "wrong_format", "{} Hz, {} channel(s), {}-bit".format(audio_format[0], audio_format[1], 8 * audio_format[2])
-    if samples == 0:
-        return "empty_audio", ""
     if not row.transcript.strip():
         return "empty_transcript", ""
     unknown = outside(row.transcript, labels)
     if unknown:
         return "outside_alphabet", describe(unknown)
-    needed, available = ctc_frames_needed(row.transcript), frames(samples)
-    if needed > available:
-        return "transcript_too_long", "{} characters need {} frames; {:.2f} s of audio gives {}".format(
-            len(row.transcript), needed, row.seconds, available)
-    if row.seconds < min_seconds:
-        return "too_short", "{:.2f} s, the minimum is {} s".format(row.seconds, min_seconds)
-    if row.seconds > max_seconds:
-        return "too_long", "{:.2f} s, the maximum is {} s".format(row.seconds, max_seconds)
     if first_seen:
         return "duplicate", "first in {}".format(first_seen)
-    if deep:
-        loudest = peak(row.wav)
-        if loudest < SILENCE_PEAK:
-            return "silent", "loudest sample {}".format("0" if loudest == 0 else "{:.0f} dBFS".format(20 * math.log10(loudest)))
+    return audio_reason(row.transcript, samples, min_seconds, max_seconds, peak(row.wav) if deep and samples else None)
+
+
+def audio_reason(transcript, samples, min_seconds, max_seconds, loudest=None):
+    """(reason, detail) from the audio's length (16 kHz samples) and loudest sample; (None, "") if it is fine."""
+    seconds = samples / float(SAMPLE_RATE)
+    if samples == 0:
+        return "empty_audio", ""
+    needed, available = ctc_frames_needed(transcript), frames(samples)
+    if needed > available:
+        return "transcript_too_long", "{} characters need {} frames; {:.2f} s of audio gives {}".format(
+            len(transcript), needed, seconds, available)
+    if seconds < min_seconds:
+        return "too_short", "{:.2f} s, the minimum is {} s".format(seconds, min_seconds)
+    if seconds > max_seconds:
+        return "too_long", "{:.2f} s, the maximum is {} s".format(seconds, max_seconds)
+    if loudest is not None and loudest < SILENCE_PEAK:
+        return "silent", "loudest sample {}".format(dbfs(loudest))
     return None, ""
 
 
