@@ -10,6 +10,7 @@ DATASETS/<name>/
 The folder is built as <name>.partial and renamed when complete, so a killed import leaves no
 dataset under the name; the same command again reuses the audio already converted (a file is
 reused only when its source's size and time are unchanged). An existing name is refused.
+Progress and notes go to stderr; the report (import.json's content) to stdout.
 """
 import collections
 import csv
@@ -45,7 +46,8 @@ def dataset_dir(name):
 
 
 class Progress(object):
-    """One line every few seconds, readable in a log (no carriage returns): done, rate, time left."""
+    """One line every few seconds on stderr, readable in a log (no carriage returns): done, rate, time left.
+    (Hand-written: tqdm's single rewritten line turns into a wall of carriage returns in a log file.)"""
 
     def __init__(self, total, what, every=5.0):
         self.total, self.what, self.every = total, what, every
@@ -62,7 +64,7 @@ class Progress(object):
             left = (self.total - self.done) * elapsed / self.done
             print("{}: {} of {} ({:.0%}), {:.1f} s of audio per s, {} left".format(
                 self.what, self.done, self.total, self.done / float(self.total), self.audio / elapsed,
-                "{:.0f} s".format(left) if left < 120 else "{:.0f} min".format(left / 60)), flush=True)
+                "{:.0f} s".format(left) if left < 120 else "{:.0f} min".format(left / 60)), file=sys.stderr, flush=True)
 
 
 def convert(job):
@@ -276,20 +278,21 @@ def _report(layout, source, name, rows, kept, labels, counts, own_splits, speake
     reasons = collections.Counter(row["reason"] for row in rows if row["reason"])
     rare = [char for char in labels if 0 < counts[char] < RARE_CHARACTER]
     if rare:
-        print("note: rare characters in the alphabet (fewer than {} times): {}; map them with --map C=TEXT or keep "
-              "them.".format(RARE_CHARACTER, describe(rare)), flush=True)
+        print("note: {} characters of the alphabet occur fewer than {} times: {}{}; map strays with --map C=TEXT."
+              .format(len(rare), RARE_CHARACTER, describe(rare[:8]), ", ..." if len(rare) > 8 else ""), file=sys.stderr, flush=True)
     for reason in validate.REASONS:
         if reasons[reason]:
-            print("rejected {} rows: {}".format(reasons[reason], validate.REASONS[reason]), flush=True)
+            print("rejected {} rows: {}".format(reasons[reason], validate.REASONS[reason]), file=sys.stderr, flush=True)
     splits = {}
     for split in sources.SPLITS:
         chosen = [row for row in kept if row["split"] == split]
         seconds = sum(row["seconds"] for row in chosen)
         splits[split] = {"utterances": len(chosen), "hours": round(seconds / 3600.0, 4),
                          "speakers": len({row["speaker"] for row in chosen if row["speaker"]}) or None}
+    seconds = sum(row["seconds"] for row in kept)
     print("imported {} of {} rows: train {train[utterances]}, dev {dev[utterances]}, test {test[utterances]} "
-          "utterances; {:.2f} hours".format(len(kept), len(rows), sum(s["hours"] for s in splits.values()), **splits),
-          flush=True)
+          "utterances; {}".format(len(kept), len(rows), "{:.1f} min".format(seconds / 60) if seconds < 3600 else
+                                  "{:.2f} hours".format(seconds / 3600), **splits), file=sys.stderr, flush=True)
     return {"dataset": str(settings.DATASETS / name), "layout": layout, "source": str(source), "rows": len(rows),
             "imported": len(kept), "rejected": len(rows) - len(kept),
             "reasons": collections.OrderedDict((r, reasons[r]) for r in validate.REASONS if reasons[r]),
@@ -303,17 +306,22 @@ def _plot(path, kept, name):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    figure, (durations, rates) = plt.subplots(1, 2, figsize=(10, 4))
-    for split in sources.SPLITS:
-        chosen = [row for row in kept if row["split"] == split]
-        if not chosen:
-            continue
-        durations.hist([row["seconds"] for row in chosen], bins=40, alpha=0.6, label="{} ({})".format(split, len(chosen)))
-        rates.hist([len(row["transcript"]) / max(row["seconds"], 1e-3) for row in chosen], bins=40, alpha=0.6, label=split)
-    durations.set(xlabel="seconds", ylabel="utterances", title="{}: durations".format(name))
-    rates.set(xlabel="characters per second", ylabel="utterances", title="speaking rate (outliers: wrong transcripts)")
-    durations.legend()
-    rates.legend()
+    import matplotlib.ticker
+    import numpy as np
+    figure, panels = plt.subplots(1, 2, figsize=(10, 4))
+    measures = [("seconds", lambda row: row["seconds"]),
+                ("characters per second", lambda row: len(row["transcript"]) / max(row["seconds"], 1e-3))]
+    for axes, (label, measure) in zip(panels, measures):
+        edges = np.histogram_bin_edges([measure(row) for row in kept], bins=30)  # the same bins for every split
+        for split in sources.SPLITS:
+            chosen = [measure(row) for row in kept if row["split"] == split]
+            if chosen:
+                axes.hist(chosen, bins=edges, alpha=0.6, label="{} ({})".format(split, len(chosen)))
+        axes.set(xlabel=label, ylabel="utterances")
+        axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
+        axes.legend()
+    panels[0].set_title("{}: durations".format(name))
+    panels[1].set_title("speaking rate (outliers: a wrong transcript?)")
     figure.tight_layout()
     figure.savefig(str(path), dpi=100)
     plt.close(figure)

@@ -25,7 +25,7 @@ SILENCE_PEAK = 0.001  # -60 dBFS: a recording whose loudest sample is below this
 # reason -> (what it means, what to do); `errors` stop training, `warnings` are reported.
 REASONS = collections.OrderedDict([
     ("missing", "the audio file does not exist"),
-    ("unreadable", "the audio file is not a readable WAV file (corrupt, truncated or another format)"),
+    ("unreadable", "the audio cannot be read: corrupt, truncated, or (in a dataset) not a WAV file"),
     ("wrong_format", "the audio is not 16 kHz mono 16-bit PCM, the engine's format"),
     ("empty_audio", "the audio holds no samples"),
     ("silent", "the audio is silent (its loudest sample is below -60 dBFS)"),
@@ -48,6 +48,23 @@ FIXES = {
     "outside_alphabet": "add the characters to alphabet.txt, map them with `playbook import --map C=TEXT`, or remove the row",
     "transcript_too_long": "check that the transcript belongs to this audio, or remove the row",
 }
+
+
+WARNING_FIXES = {
+    "silent": "check the recording; `playbook import` leaves it out",
+    "too_short": "usually a cut-off recording; `--min-seconds` sets the bound",
+    "too_long": "split it, or raise `--max-seconds` if memory allows",
+    "duplicate": "keep one row per recording; a file in two splits makes the test set meaningless",
+}
+
+
+def markdown_table():
+    """The reasons, for docs/data.md (a test keeps the chapter's copy equal to this)."""
+    rows = ["| reason | what it means | stops training | what to do |", "|---|---|---|---|"]
+    for reason, meaning in REASONS.items():
+        rows.append("| `{}` | {} | {} | {} |".format(reason, meaning, "yes" if reason in ERRORS else "no",
+                                                    FIXES.get(reason) or WARNING_FIXES[reason]))
+    return "\n".join(rows) + "\n"
 
 
 def frames(samples):
