@@ -250,3 +250,26 @@ def test_a_killed_import_leaves_no_dataset_and_the_same_command_finishes_it(data
     # Files whose results had not reached the parent yet (a chunk in flight, usually 0-4) are converted again.
     assert report["imported"] == 120 and 0 < report["reused_audio"] <= converted
     assert not (data_root / "datasets" / "many.partial").exists()
+
+
+def test_a_full_disk_stops_the_import_and_the_same_command_finishes_it_later(importer, data_root, unavailable):
+    datasets = data_root / "datasets"
+    datasets.mkdir(parents=True)
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(datasets)]).returncode:
+        unavailable("mounting a small tmpfs needs root")
+    try:
+        folder = data_root.parent / "big"
+        recording = tone(data_root.parent / "raw", "two-seconds.wav", seconds=2.0, rate=44100)
+        folder.mkdir()
+        for number in range(40):  # 40 x 64 kB converted > 1 MB
+            shutil.copy(recording, folder / f"u{number:02d}.wav")
+            (folder / f"u{number:02d}.txt").write_text(f"utterance {number}")
+        from playbook.errors import UserError
+        with pytest.raises(UserError, match=r"the disk holding .* is full; free some space and run the same command again"):
+            importer.run_import("folder", folder, "big", workers=1)
+        assert not (datasets / "big").exists()
+        subprocess.run(["mount", "-o", "remount,size=20m", str(datasets)], check=True)
+        report = importer.run_import("folder", folder, "big", workers=1)
+        assert report["imported"] == 40 and report["rejected"] == 0 and report["reused_audio"] > 0
+    finally:
+        subprocess.run(["umount", str(datasets)])

@@ -14,6 +14,7 @@ Progress and notes go to stderr; the report (import.json's content) to stdout.
 """
 import collections
 import csv
+import errno
 import json
 import os
 import random
@@ -37,6 +38,7 @@ LOCALE_CASE = {"tr": {"I": "ı", "İ": "i"}, "az": {"I": "ı", "İ": "i"}}
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 RARE_CHARACTER = 10  # an alphabet built from the transcripts reports characters seen fewer times than this
 CONVERTED_LOG = "converted.jsonl"
+DISK_FULL = "disk_full"
 
 
 def dataset_dir(name):
@@ -79,7 +81,9 @@ def convert(job):
         if result.returncode != 0:
             if partial.exists():
                 partial.unlink()
-            return index, 0, 0.0, "unreadable", (result.stderr.strip().splitlines() or ["sox failed"])[-1]
+            message = (result.stderr.strip().splitlines() or ["sox failed"])[-1]
+            # A full disk is not the recording's fault: the import stops instead of rejecting every row after it.
+            return index, 0, 0.0, DISK_FULL if "No space left" in result.stderr else "unreadable", message
         os.replace(str(partial), str(target))
     try:
         with wave.open(str(target), "rb") as audio:
@@ -196,6 +200,8 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
     with open(str(work / CONVERTED_LOG), "a") as log, Pool(workers or os.cpu_count() or 1) as pool:
         for index, samples, loudest, reason, detail in pool.imap_unordered(convert, jobs, chunksize=4):
             row = rows[index]
+            if reason == DISK_FULL:
+                raise _disk_full(work)
             row["seconds"] = samples / float(validate.SAMPLE_RATE)
             stamp = row.pop("stamp", None)
             if stamp and not reason:
@@ -205,6 +211,22 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
                 validate.audio_reason(row["transcript"], samples, min_seconds, max_seconds, loudest)
             progress.step(row["seconds"])
 
+    try:
+        return _finish(work, target, layout, source, name, rows, labels, alphabet, mapping, keep_case, locale, split, seed,
+                       min_seconds, max_seconds, workers, reused, in_place, started)
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise _disk_full(work)
+        raise
+
+
+def _disk_full(work):
+    return UserError("the disk holding {} is full; free some space and run the same command again: the audio converted "
+                     "so far is kept in {} and reused.".format(work.parent, work))
+
+
+def _finish(work, target, layout, source, name, rows, labels, alphabet, mapping, keep_case, locale, split, seed,
+            min_seconds, max_seconds, workers, reused, in_place, started):
     kept = [row for row in rows if not row["reason"]]
     if not kept:
         raise UserError("no row of {} could be imported ({}); {} lists why.".format(
