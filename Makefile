@@ -4,7 +4,8 @@
 # make bench  bench/ttfhw (time from bake to first transcript, cold and warm), bench/scorer
 #             (decode time per second of audio, with and without the scorer) and bench/inference
 #             (real-time factor of the device runtime against the engine's TFLite paths), and
-#             bench/augmentation (the sample trained without and with the light preset); not in `make bench`:
+#             bench/augmentation (the sample trained without and with the light preset), and bench/import
+#             (playbook import against sox alone on 2,000 mp3 clips); not in `make bench`:
 #             bench/model_spread (10 seeds, about 70 min: how much what the tests assert varies between models)
 # Both first run `make setup`: .venv with Python 3.11+ and the harness, and a
 # Docker engine started where none runs and the machine allows it.
@@ -15,7 +16,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-model-spread clean
+.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-model-spread clean
 setup: $(STAMP)
 	@bash harness/ensure-docker.sh
 
@@ -31,7 +32,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/python -m pytest
 
-bench: bench-ttfhw bench-scorer bench-inference bench-augmentation
+bench: bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import
 
 bench-ttfhw: setup
 	$(VENV)/bin/python bench/ttfhw.py
@@ -44,6 +45,9 @@ bench-inference: setup
 
 bench-augmentation: setup
 	$(VENV)/bin/python bench/augmentation.py
+
+bench-import: setup
+	$(VENV)/bin/python bench/import.py
 
 bench-model-spread: setup
 	$(VENV)/bin/python bench/model_spread.py

@@ -9,7 +9,7 @@ import pytest
 from harness import chapters, model_bounds as bounds
 from harness.bake import TEMPLATE, bake
 
-CHAPTERS = ["augmentation", "checkpoints", "hyperparameters", "scorer", "tflite"]
+CHAPTERS = ["augmentation", "checkpoints", "data", "hyperparameters", "scorer", "tflite"]
 
 
 @pytest.fixture(scope="module")
@@ -23,6 +23,14 @@ def test_every_chapter_passes(report):
     for name, result in report.items():
         assert result["passed"], f"chapter {name} failed: {json.dumps(result.get('failed_block'), indent=2)}"
         assert result["seconds"] > 0
+
+
+@pytest.mark.container
+def test_the_data_chapter_imports_every_layout_and_trains_on_one(report):
+    metrics = report["data"]["metrics"]
+    assert metrics["formats_imported"] >= 4, metrics
+    assert metrics["rejection_reasons"] >= 6 and metrics["rows_rejected"] >= metrics["rejection_reasons"], metrics
+    assert metrics["trained_on_import"] is True and metrics["trained_epochs"] == 2, metrics
 
 
 @pytest.mark.container
@@ -116,6 +124,12 @@ def test_hyperparameters_chapter_lists_every_setting(playbook_config):
     text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "docs" / "hyperparameters.md").read_text()
     table = re.search(r"<!-- settings-table:start -->\n(.*?)<!-- settings-table:end -->", text, re.S).group(1)
     assert table == playbook_config.markdown_table(), "regenerate the table with `playbook config --markdown`"
+
+
+def test_data_chapter_lists_every_rejection_reason(template_playbook):
+    text = (TEMPLATE / "{{cookiecutter.project_slug}}" / "docs" / "data.md").read_text()
+    table = re.search(r"<!-- reasons-table:start -->\n(.*?)<!-- reasons-table:end -->", text, re.S).group(1)
+    assert table == template_playbook("playbook.data.validate").markdown_table()
 
 
 @pytest.mark.parametrize("overrides, message", [

@@ -1,6 +1,9 @@
 """playbook: the project's starter commands.
 
   sample       make the synthetic espeak-ng corpus on the data volume
+  import       your recordings (Common Voice, LibriSpeech, a folder, a manifest, CSVs) to a checked dataset
+  check-dataset  check every row of a dataset: audio, length, transcript, alphabet
+  export-manifest  a dataset as NeMo-style JSON-lines manifests
   train        start a named run (settings: defaults < --config FILE < --set key=value)
   resume       continue a run from its last (or best) checkpoint
   evaluate     WER/CER of a checkpoint on a test set, with best, median and worst samples
@@ -69,6 +72,43 @@ def _cmd_evaluate(args):
                     alpha=args.alpha, beta=args.beta, beam_width=args.beam_width, hot_words=hot_words(args.hot_words)))
 
 
+def _cmd_import(args):
+    from .data.importer import run_import
+    from .data.text import parse_mapping
+    split = None
+    if args.split:
+        try:
+            split = [float(value) for value in args.split.split(",")]
+        except ValueError:
+            raise UserError("--split {!r}: write three numbers, train,dev,test, such as 0.8,0.1,0.1.".format(args.split))
+    _print(run_import(args.layout, args.source, args.name, alphabet=args.alphabet, mapping=parse_mapping(args.map),
+                      keep_case=args.keep_case, locale=args.locale, table=args.table, audio_column=args.audio_column,
+                      text_column=args.text_column, speaker_column=args.speaker_column, cv_tsv=args.cv_tsv, split=split,
+                      seed=args.seed, min_seconds=args.min_seconds, max_seconds=args.max_seconds, workers=args.workers))
+
+
+def _cmd_export_manifest(args):
+    from .data.manifest import write_manifests
+    _print(write_manifests(args.dataset, args.out))
+
+
+def _cmd_check_dataset(args):
+    from .data import validate
+    rows = validate.check_dataset(args.folder, deep=args.deep, min_seconds=args.min_seconds, max_seconds=args.max_seconds)
+    rejected = [row for split_rows in rows.values() for row in split_rows if row.reason]
+    for row in rejected[:args.show]:
+        print("{}: {}{} ({})".format(row.where(), row.reason, ": " + row.detail if row.detail else "", row.wav))
+    if len(rejected) > args.show:
+        print("... and {} more rows (--show N prints more)".format(len(rejected) - args.show))
+    report = {"dataset": str(args.folder), "deep": args.deep, "min_seconds": args.min_seconds, "max_seconds": args.max_seconds,
+              "splits": {split: validate.summary(split_rows) for split, split_rows in rows.items()}}
+    _print(report)
+    stopping = [row for row in rejected if row.reason in validate.ERRORS]
+    if stopping:
+        raise UserError("{} rows would stop training (listed above); fix or remove them, or import the data again with "
+                        "`playbook import`.".format(len(stopping)))
+
+
 def _cmd_noise(args):
     from . import noise
     if args.source:
@@ -89,6 +129,7 @@ def _cmd_augment_preview(args):
 
 def _cmd_lm(args):
     from . import lm
+    from .data.text import parse_mapping
     from .sample import LM_CORPUS
     if args.run:
         from .training import load_run
@@ -97,12 +138,7 @@ def _cmd_lm(args):
         alphabet = args.alphabet or settings.SAMPLE_DATASET / "alphabet.txt"
     corpora = args.corpus or [settings.SAMPLE_DATASET / LM_CORPUS]
     name = args.name or ("sample" if not args.corpus else Path(corpora[0]).name.split(".")[0])
-    mapping = []
-    for item in args.map:
-        source, equals, target = item.partition("=")
-        if not equals or len(source) != 1:
-            raise UserError("--map '{}' must be CHAR=REPLACEMENT, e.g. --map 'é=e' (an empty replacement deletes it).".format(item))
-        mapping.append((source, target))
+    mapping = parse_mapping(args.map)
     _print(lm.build(name, corpora, alphabet, order=args.order, top_k=args.top_k, prune=args.prune, memory=args.memory,
                     binary_type=args.binary_type, a_bits=args.a_bits, q_bits=args.q_bits, unknown_chars=args.unknown_chars,
                     mapping=mapping, alpha=args.alpha, beta=args.beta, bytes_mode=args.bytes_mode,
@@ -325,6 +361,60 @@ def parser():
     parity.set_defaults(func=_cmd_decoder_parity)
 
     from .lm import DEFAULTS as LM, POLICIES
+    from .data.validate import DEFAULT_MAX_SECONDS, DEFAULT_MIN_SECONDS
+    from .data.sources import LAYOUTS
+    imported = commands.add_parser(
+        "import", help="your recordings to a dataset: audio converted, transcripts normalised, rows checked, alphabet, splits",
+        description="Reads a corpus in one of the layouts below and writes {}/<name>/ (train/dev/test.csv, audio/, "
+                    "alphabet.txt, rejected.csv, import.json, import.png). Layouts: common-voice (a release folder: "
+                    "clips/ and train/dev/test.tsv), librispeech (<subset>/<speaker>/<chapter>/*.flac and .trans.txt), "
+                    "folder (recordings with a .txt each, or --table for one CSV/TSV/id|text table), manifest (NeMo "
+                    "JSON lines), csv (a DeepSpeech CSV set). See docs/data.md.".format(settings.DATASETS))
+    imported.add_argument("layout", choices=sorted(LAYOUTS))
+    imported.add_argument("source", help="the corpus folder (for manifest: the .json manifest file)")
+    imported.add_argument("--name", required=True, help="the dataset's folder name under {}".format(settings.DATASETS))
+    imported.add_argument("--alphabet", help="keep this alphabet.txt (an existing model's, to fine-tune it): rows it cannot "
+                                             "spell are rejected (default: built from the transcripts)")
+    imported.add_argument("--map", action="append", default=[], metavar="CHAR=TEXT",
+                          help="replace a character in every transcript first, e.g. --map 'é=e'; repeatable")
+    imported.add_argument("--keep-case", dest="keep_case", action="store_true", help="do not lowercase the transcripts")
+    imported.add_argument("--locale", help="the transcripts' language, for lowercasing (tr, az: I -> ı); common-voice: "
+                                           "default the release folder's name")
+    imported.add_argument("--table", help="folder: one table for the whole folder (CSV or TSV with a header, or id|text lines)")
+    imported.add_argument("--audio-column", dest="audio_column", help="folder --table: the column naming the audio file")
+    imported.add_argument("--text-column", dest="text_column", help="folder --table: the column holding the transcript")
+    imported.add_argument("--speaker-column", dest="speaker_column", help="folder --table: a speaker column, for "
+                                                                          "speaker-disjoint splits")
+    imported.add_argument("--cv-tsv", dest="cv_tsv", help="common-voice: import this table (such as validated.tsv) and "
+                                                          "split it here, instead of the release's train/dev/test.tsv")
+    imported.add_argument("--split", help="where the source has no splits: train,dev,test as shares or counts "
+                                          "(default: 0.8,0.1,0.1; speaker-disjoint where speakers are known)")
+    imported.add_argument("--seed", type=int, default=1, help="the random split's seed (default: %(default)s)")
+    imported.add_argument("--min-seconds", dest="min_seconds", type=float, default=DEFAULT_MIN_SECONDS,
+                          help="shorter recordings are rejected (default: %(default)s)")
+    imported.add_argument("--max-seconds", dest="max_seconds", type=float, default=DEFAULT_MAX_SECONDS,
+                          help="longer recordings are rejected (default: %(default)s)")
+    imported.add_argument("--workers", type=int, help="conversion processes (default: one per CPU core)")
+    imported.set_defaults(func=_cmd_import)
+
+    manifest = commands.add_parser("export-manifest", help="a dataset as NeMo-style JSON-lines manifests")
+    manifest.add_argument("dataset", help="a dataset folder")
+    manifest.add_argument("--out", help="folder for <split>_manifest.json (default: the dataset folder)")
+    manifest.set_defaults(func=_cmd_export_manifest)
+
+    check = commands.add_parser("check-dataset", help="check every row of a dataset folder: audio, length, transcript, alphabet",
+                                description="Checks each row of train.csv, dev.csv and test.csv against the folder's "
+                                            "alphabet.txt from the WAV headers (--deep also reads the samples to find "
+                                            "silence). Exits with 2 when a row would stop training.")
+    check.add_argument("folder", help="a dataset folder")
+    check.add_argument("--deep", action="store_true", help="read every sample too, to find silent recordings (slower)")
+    check.add_argument("--min-seconds", dest="min_seconds", type=float, default=DEFAULT_MIN_SECONDS,
+                       help="shorter recordings are reported (default: %(default)s)")
+    check.add_argument("--max-seconds", dest="max_seconds", type=float, default=DEFAULT_MAX_SECONDS,
+                       help="longer recordings are reported (default: %(default)s)")
+    check.add_argument("--show", type=int, default=20, help="how many rejected rows to print (default: %(default)s)")
+    check.set_defaults(func=_cmd_check_dataset)
+
     noise = commands.add_parser("noise", help="make an overlay source (a CSV of noise clips) for augmentation",
                                 description="Without --from: white, pink and brown noise and babble mixed from the sample "
                                             "corpus's voices, in {0}/synthetic/. With --from: your recordings, converted to "

@@ -16,12 +16,12 @@ import os
 import shutil
 import subprocess
 import time
-import unicodedata
 from pathlib import Path
 
 from stt_device import alphabet as alphabets
 from . import scorer as packages
 from . import settings
+from .data.text import OUTSIDE, TextNormaliser
 from .errors import UserError
 
 # The defaults are DeepSpeech's release recipe (doc/Scorer.rst) except where a
@@ -70,44 +70,26 @@ def _open_text(path):
 
 
 class Normaliser(object):
-    """Writes corpus text with the model's labels only, counting what it changed."""
+    """Writes corpus text with the model's labels only (data/text.py's rules), counting what it changed."""
 
     def __init__(self, labels, policy, mapping):
         if policy not in POLICIES:
             raise UserError("--unknown-chars must be one of {} (got '{}').".format(", ".join(POLICIES), policy))
-        self.labels, self.policy, self.mapping = set(labels), policy, dict(mapping)
-        # Lowercase unless the alphabet itself has capitals.
-        self.lowercase = not any(label != label.lower() for label in labels)
-        if "'" in self.labels:
-            for quote in "\u2019\u2018\u02bc`":
-                self.mapping.setdefault(quote, "'")
-        self.outside = collections.Counter()
+        self.text = TextNormaliser(labels, mapping)
+        self.policy, self.outside = policy, self.text.outside
         self.counts = collections.Counter()
 
     def line(self, text):
-        text = unicodedata.normalize("NFKC", text)
-        if self.lowercase:
-            text = text.lower()
-        chars = []
-        for original in text:
-            for char in self.mapping.get(original, original):
-                if char in self.labels:
-                    chars.append(char)
-                elif char.isspace() or unicodedata.category(char)[0] in "PSZ":
-                    chars.append(" ")  # punctuation and symbols separate words
-                else:
-                    self.outside[char] += 1
-                    chars.append("\0")
-        words = "".join(chars).split()
-        if any("\0" in word for word in words):
+        words = self.text.words(text)
+        if any(OUTSIDE in word for word in words):
             if self.policy == "drop-sentence":
                 self.counts["sentences dropped"] += 1
                 return ""
             if self.policy == "drop-word":
-                self.counts["words dropped"] += sum(1 for word in words if "\0" in word)
-                words = [word for word in words if "\0" not in word]
+                self.counts["words dropped"] += sum(1 for word in words if OUTSIDE in word)
+                words = [word for word in words if OUTSIDE not in word]
             else:
-                words = [word.replace("\0", "") for word in words]
+                words = [word.replace(OUTSIDE, "") for word in words]
                 words = [word for word in words if word]
         return " ".join(words)
 

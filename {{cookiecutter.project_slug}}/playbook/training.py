@@ -26,6 +26,7 @@ from pathlib import Path
 from stt_device import alphabet as alphabets
 from . import augment
 from . import config as configuration
+from .data import validate
 from . import settings
 from .errors import UserError
 
@@ -197,7 +198,10 @@ def _engine(module, flags, run, command_line, config=None, env=None):
     return "".join(output)
 
 
-def _dataset_files(dataset, need=("train", "dev")):
+def _dataset_files(dataset, need=("train", "dev"), alphabet=None, check=True):
+    """The dataset's CSVs and alphabet. With CHECK, every row of the NEEDed CSVs is checked against ALPHABET
+    (default: the dataset's own) from the WAV headers: a row the engine would stop on is named before
+    TensorFlow starts."""
     dataset = Path(dataset)
     files = {split: dataset / "{}.csv".format(split) for split in ("train", "dev", "test")}
     files["alphabet"] = dataset / "alphabet.txt"
@@ -205,6 +209,8 @@ def _dataset_files(dataset, need=("train", "dev")):
         if not files[key].is_file():
             raise UserError("{} is missing; create the sample with `make sample` or point --dataset at a folder with "
                             "{}.csv files and alphabet.txt.".format(files[key], ".csv, ".join(need)))
+    if check:
+        validate.require_trainable([files[split] for split in need], labels(alphabet or files["alphabet"]))
     return files
 
 
@@ -246,9 +252,10 @@ def check_augmentations(config):
             "make one from your own audio with `playbook noise --from FOLDER`")))
 
 
-def _training_flags(run, config, epochs, load_train, load_dir=None):
+def _training_flags(run, config, epochs, load_train, load_dir=None, check=False):
+    """CHECK the dataset's rows first (resume; a new run's were checked before its folder was made)."""
     meta = json.loads((run / "run.json").read_text())
-    files = _dataset_files(meta["dataset"])
+    files = _dataset_files(meta["dataset"], alphabet=run / "alphabet.txt", check=check)
     flags = {"train_files": [files["train"]], "dev_files": [files["dev"]], "alphabet_config_path": run / "alphabet.txt"}
     if load_dir is None:
         flags["checkpoint_dir"] = run / "checkpoints"
@@ -309,7 +316,7 @@ def resume(name, load="last", epochs=None, command_line=""):
     kept = keep_best(run)
     if kept:
         print("kept {} in {} (the engine may replace best_dev during this resume)".format(kept, run / "kept"), flush=True)
-    _engine("train", _training_flags(run, config, epochs or config["resume_epochs"], load), run, command_line, config)
+    _engine("train", _training_flags(run, config, epochs or config["resume_epochs"], load, check=True), run, command_line, config)
     return _after_training(run)
 
 
@@ -341,7 +348,7 @@ def finetune(source, name, dataset, config_file=None, overrides=(), load="best",
     base["learning_rate"] = source_config["learning_rate"] / 10.0
     config = configuration.resolve(base=base, config_file=config_file, overrides=overrides)
     check_augmentations(config)
-    target_labels = labels(_dataset_files(dataset)["alphabet"])
+    target_labels = labels(_dataset_files(dataset, check=False)["alphabet"])
     source_run, _ = check_compatible(source, target_labels, config, "finetune")
     load_dir, method, loaded = _stage_checkpoint(source_run, load)
     run = _new_run(name, dataset, config, "finetune", source={"run": source, "checkpoint": loaded})
@@ -362,7 +369,7 @@ def transfer(source, name, dataset, drop_layers=1, config_file=None, overrides=(
     _, source_config = load_run(source)
     config = configuration.resolve(base=source_config, config_file=config_file, overrides=overrides)
     check_augmentations(config)
-    target_labels = labels(_dataset_files(dataset)["alphabet"])
+    target_labels = labels(_dataset_files(dataset, check=False)["alphabet"])
     source_run, _ = check_compatible(source, target_labels, config, "transfer")
     load_dir, method, loaded = _stage_checkpoint(source_run, load)
     run = _new_run(name, dataset, config, "transfer", source={"run": source, "checkpoint": loaded, "drop_layers": drop_layers})
@@ -419,7 +426,7 @@ def evaluate(name, checkpoint="best", dataset=None, command_line="", scorer=None
     """WER/CER of one checkpoint on a test set, with the best, median and worst samples."""
     run, config = load_run(name)
     dataset = Path(dataset or json.loads((run / "run.json").read_text())["dataset"])
-    test_csv = _dataset_files(dataset, need=(test_split,))[test_split]
+    test_csv = _dataset_files(dataset, need=(test_split,), alphabet=run / "alphabet.txt")[test_split]
     decoder_flags, decoder = _decoder_flags(run, scorer, alpha, beta, beam_width, hot_words)
     load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
     out_dir = run / "evaluations"
@@ -475,7 +482,7 @@ def tune_scorer(name, scorer, checkpoint="best", trials=20, alpha_max=5, beta_ma
     path = lm.resolve_scorer(scorer)
     package = check_scorer(run, path)
     dataset = Path(json.loads((run / "run.json").read_text())["dataset"])
-    dev_csv = _dataset_files(dataset, need=("dev", "test"))["dev"]
+    dev_csv = _dataset_files(dataset, need=("dev", "test"), alphabet=run / "alphabet.txt")["dev"]
     common = dict(checkpoint=checkpoint, beam_width=beam_width, command_line=command_line)
     without = evaluate(name, **common)
     before = evaluate(name, scorer=path, **common)
