@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import wave
+from pathlib import Path
 
 import pytest
 
@@ -273,3 +274,19 @@ def test_a_full_disk_stops_the_import_and_the_same_command_finishes_it_later(imp
         assert report["imported"] == 40 and report["rejected"] == 0 and report["reused_audio"] > 0
     finally:
         subprocess.run(["umount", str(datasets)])
+
+
+def test_audio_that_is_empty_silent_too_short_or_too_long_is_rejected_and_the_rest_imported(importer, data_root):
+    folder = data_root.parent / "lengths"
+    cases = {"good-1": {}, "empty": dict(seconds=0), "silent": dict(amplitude=0.0), "short": dict(seconds=0.2),
+             "long": dict(seconds=6.0), "good-2": dict(seconds=2.0, rate=22050)}
+    for name, shape in cases.items():
+        tone(folder, f"{name}.wav", **shape)
+        (folder / f"{name}.txt").write_text("ok")
+    report = importer.run_import("folder", folder, "lengths", max_seconds=5.0, split=[2, 0, 0])
+    assert report["reasons"] == {"empty_audio": 1, "silent": 1, "too_short": 1, "too_long": 1}
+    rejected = {row["reason"]: row for row in rows(data_root / "datasets" / "lengths" / "rejected.csv")}
+    assert rejected["too_long"]["detail"] == "6.00 s, the maximum is 5.0 s" and rejected["too_short"]["origin"] == "short.wav"
+    assert rejected["silent"]["detail"] == "loudest sample 0"
+    assert sorted(Path(r["wav_filename"]).name for r in rows(data_root / "datasets" / "lengths" / "train.csv")) == \
+        ["good-1.wav", "good-2.wav"]
