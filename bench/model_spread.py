@@ -120,6 +120,9 @@ def measure(seed: int, names: list[str], folder, demo: bool = True) -> dict:
     return measured
 
 
+CORPUS_REPORT = REPO / "reports" / "bench-model-spread-corpus-parity.json"
+
+
 def corpus_parity(seeds: list[int]) -> list[dict]:
     """The quantised export's parity over every file of the sample corpus (train, dev and test) for one
     40-epoch model per seed: rare activations that the two interpreters round one step apart show up
@@ -139,6 +142,8 @@ def corpus_parity(seeds: list[int]) -> list[dict]:
             differences = sorted((row["max_probability_difference"] for row in rows), reverse=True)
             found.append(dict(parity, seed=seed, files_over_1e_4=sum(d > 1e-4 for d in differences),
                               largest_file_differences=differences[:5]))
+            CORPUS_REPORT.parent.mkdir(exist_ok=True)
+            CORPUS_REPORT.write_text(json.dumps({"seeds": seeds, "models": found, "machine": machine()}, indent=2) + "\n")
             log(f"seed {seed}: max difference {parity['max_probability_difference']:.2e}, "
                 f"argmax differs in {parity['argmax_differences']} of {parity['frames']} frames, "
                 f"same text {parity['agree_across_interpreters']} of {parity['files']}")
@@ -208,11 +213,9 @@ def main() -> int:
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     names = [n for n in args.chapters.split(",") if n.strip()]
     if args.corpus_parity:
-        found = corpus_parity(seeds)
-        path = REPO / "reports" / "bench-model-spread-corpus-parity.json"
-        path.write_text(json.dumps({"seeds": seeds, "models": found, "machine": machine()}, indent=2) + "\n")
+        found = corpus_parity(seeds)  # written to CORPUS_REPORT after each seed
         print(f"\nThe quantised export against TensorFlow 1.15's TFLite, every file of the sample corpus; "
-              f"40 epochs, n_hidden 192.\n\n{corpus_table(found)}\n\n{path}")
+              f"40 epochs, n_hidden 192.\n\n{corpus_table(found)}\n\n{CORPUS_REPORT}")
         return 0
     folder = REPO / "reports" / "model-spread"
     folder.mkdir(parents=True, exist_ok=True)
