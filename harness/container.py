@@ -1,5 +1,6 @@
 """A running project container, started with testcontainers, with streaming exec."""
 import os
+import socket
 import uuid
 
 # Ryuk (testcontainers' reaper) is pulled from a registry; the harness removes
@@ -12,6 +13,27 @@ from testcontainers.core.container import DockerContainer  # noqa: E402
 from .log import HarnessError, log  # noqa: E402
 
 HARNESS_LABEL = "org.deepspeech-playbook.harness"
+# Who started a container: "<host> <pid>". A container whose harness process is gone (killed, or the
+# machine restarted) is a leftover; one whose process lives belongs to a run still going.
+OWNER_LABEL = "org.deepspeech-playbook.harness.owner"
+
+
+def this_owner() -> str:
+    return f"{socket.gethostname()} {os.getpid()}"
+
+
+def owner_is_gone(owner: str) -> bool:
+    """True only when the owner ran on this host and its process no longer exists."""
+    host, _, pid = owner.partition(" ")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
 
 
 class ProjectContainer:
@@ -30,7 +52,8 @@ class ProjectContainer:
             .with_command(["sleep", "infinity"])
             .with_volume_mapping(self.volume, "/data", "rw")
             .with_volume_mapping(str(project_dir), self.workspace, "ro")
-            .with_kwargs(shm_size="2g", working_dir=self.workspace, labels={HARNESS_LABEL: "container"})
+            .with_kwargs(shm_size="2g", working_dir=self.workspace,
+                         labels={HARNESS_LABEL: "container", OWNER_LABEL: this_owner()})
         )
 
     def _claim_volume(self) -> None:
@@ -42,6 +65,16 @@ class ProjectContainer:
         if HARNESS_LABEL not in (existing.attrs.get("Labels") or {}):
             raise HarnessError(f"a data volume named {self.volume} exists and the harness did not make it; it is left alone. "
                                f"Remove it yourself (docker volume rm {self.volume}) if it holds nothing you need.")
+        for user in self.client.containers.list(all=True, filters={"volume": self.volume}):
+            labels = user.labels or {}
+            owner = labels.get(OWNER_LABEL, "")
+            if HARNESS_LABEL not in labels or not owner_is_gone(owner):
+                whose = (f"harness run {owner}" if owner else
+                         "a harness run that recorded no owner" if HARNESS_LABEL in labels else "not the harness's")
+                raise HarnessError(f"the data volume {self.volume} is in use by container {user.name} ({whose}); "
+                                   f"wait for that run to end, or stop it (docker rm -f {user.name}) and run again.")
+            log(f"removing the container {user.name} a killed harness run ({owner}) left behind")
+            user.remove(force=True)
         log(f"removing the volume {self.volume} a previous harness run left behind")
         existing.remove(force=True)
 
