@@ -5,7 +5,8 @@
 #             (decode time per second of audio, with and without the scorer) and bench/inference
 #             (real-time factor of the device runtime against the engine's TFLite paths), and
 #             bench/augmentation (the sample trained without and with the light preset), and bench/import
-#             (playbook import against sox alone on 2,000 mp3 clips); not in `make bench`:
+#             (playbook import against sox alone on 2,000 mp3 clips), and bench/import_memory
+#             (the importer's peak memory for 1,000 to 100,000 rows); not in `make bench`:
 #             bench/model_spread (10 seeds, about 70 min: how much what the tests assert varies between models)
 # Both first run `make setup`: .venv with Python 3.11+ and the harness, and a
 # Docker engine started where none runs and the machine allows it.
@@ -16,7 +17,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-model-spread clean
+.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-model-spread clean
 setup: $(STAMP)
 	@bash harness/ensure-docker.sh
 
@@ -32,7 +33,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/python -m pytest
 
-bench: bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import
+bench: bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory
 
 bench-ttfhw: setup
 	$(VENV)/bin/python bench/ttfhw.py
@@ -48,6 +49,9 @@ bench-augmentation: setup
 
 bench-import: setup
 	$(VENV)/bin/python bench/import.py
+
+bench-import-memory: setup
+	$(VENV)/bin/python bench/import_memory.py
 
 bench-model-spread: setup
 	$(VENV)/bin/python bench/model_spread.py

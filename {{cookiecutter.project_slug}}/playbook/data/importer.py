@@ -11,15 +11,21 @@ The folder is built as <name>.partial and renamed when complete, so a killed imp
 dataset under the name; the same command again reuses the audio already converted (a file is
 reused only when its source's size and time are unchanged). An existing name is refused.
 Progress and notes go to stderr; the report (import.json's content) to stdout.
+
+Memory stays the same for ten rows or two million: the sources are read as streams, and the rows
+live in a scratch SQLite database in the .partial folder (rows.sqlite, removed at the end) between
+the passes (scan, convert in batches, split, write); the splits, CSVs, report and histograms are
+queries over it.
 """
 import collections
 import csv
 import errno
 import json
 import os
-import random
+import hashlib
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -38,6 +44,8 @@ LOCALE_CASE = {"tr": {"I": "ı", "İ": "i"}, "az": {"I": "ı", "İ": "i"}}
 DEFAULT_SPLIT = (0.8, 0.1, 0.1)
 RARE_CHARACTER = 10  # an alphabet built from the transcripts reports characters seen fewer times than this
 CONVERTED_LOG = "converted.jsonl"
+ROW_STORE = "rows.sqlite"
+BATCH = 2048  # rows converted between two commits of the row store; the workers' queue holds no more
 DISK_FULL = "disk_full"
 
 
@@ -98,30 +106,123 @@ def _already_right(path):
     return header is not None and header[1:] == (validate.SAMPLE_RATE, 1, 2)
 
 
-def _split(rows, fractions, seed):
-    """Deterministic by SEED; speaker-disjoint when every row knows its speaker. FRACTIONS are shares
-    (summing to 1) or counts of utterances."""
-    rng = random.Random(seed)
-    total = len(rows)
+class RowStore(object):
+    """The import's rows on disk. Rebuilt by every run (reading the sources again is quick); the audio
+    is what a rerun reuses, through converted.jsonl."""
+    COLUMNS = ("source", "origin", "split", "speaker", "original", "transcript", "reason", "detail", "wav")
+
+    def __init__(self, path):
+        if path.exists():
+            path.unlink()
+        self.path = path
+        self.db = sqlite3.connect(str(path))
+        # Scratch data: a crash loses nothing the next run does not rebuild, so no journal and no fsync.
+        self.db.execute("PRAGMA journal_mode = OFF")
+        self.db.execute("PRAGMA synchronous = OFF")
+        self.db.execute("CREATE TABLE rows (id INTEGER PRIMARY KEY, source TEXT, origin TEXT, split TEXT, speaker TEXT, "
+                        "original TEXT, transcript TEXT, reason TEXT, detail TEXT, wav TEXT, seconds REAL)")
+        self.db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, origin TEXT)")
+        self.db.execute("CREATE TABLE stems (stem TEXT PRIMARY KEY, uses INTEGER)")
+
+    def first_origin(self, key, origin):
+        """Where KEY was seen first, or None (and KEY is recorded as seen at ORIGIN)."""
+        found = self.db.execute("SELECT origin FROM seen WHERE key = ?", (key,)).fetchone()
+        if found:
+            return found[0]
+        self.db.execute("INSERT INTO seen VALUES (?, ?)", (key, origin))
+        return None
+
+    def uses(self, stem):
+        """How many rows have used STEM for their file name, this one included."""
+        found = self.db.execute("SELECT uses FROM stems WHERE stem = ?", (stem,)).fetchone()
+        count = (found[0] if found else 0) + 1
+        self.db.execute("INSERT OR REPLACE INTO stems VALUES (?, ?)", (stem, count))
+        return count
+
+    def add(self, row):
+        self.db.execute("INSERT INTO rows ({}) VALUES ({})".format(", ".join(self.COLUMNS), ", ".join("?" * len(self.COLUMNS))),
+                        [row.get(column) for column in self.COLUMNS])
+
+    def value(self, query, *parameters):
+        return self.db.execute(query, parameters).fetchone()[0]
+
+    def kept(self, columns, split=None):
+        """The imported rows in source order, streamed."""
+        query = "SELECT {} FROM rows WHERE reason IS NULL{} ORDER BY id".format(columns, " AND split = ?" if split else "")
+        return self.db.execute(query, (split,) if split else ())
+
+    def close(self):
+        self.db.close()
+        self.path.unlink()
+
+
+def _converting(store, work, layout, converted_before, min_seconds, max_seconds, workers, name):
+    """Convert the rows still kept, BATCH at a time; returns (reused, in_place)."""
+    reused = in_place = 0
+    progress = Progress(store.value("SELECT COUNT(*) FROM rows WHERE reason IS NULL"), "import " + name)
+    last = 0
+    with open(str(work / CONVERTED_LOG), "a") as log, Pool(workers or os.cpu_count() or 1) as pool:
+        while True:
+            batch = store.db.execute("SELECT id, source, wav, transcript FROM rows WHERE reason IS NULL AND id > ? "
+                                     "ORDER BY id LIMIT ?", (last, BATCH)).fetchall()
+            if not batch:
+                return reused, in_place
+            last = batch[-1][0]
+            jobs, stamps, transcripts = [], {}, {}
+            for index, source, wav, transcript in batch:
+                audio = Path(source)
+                transcripts[index] = transcript
+                if layout == "csv" and _already_right(audio):
+                    store.db.execute("UPDATE rows SET wav = ? WHERE id = ?", (str(audio.resolve()), index))
+                    jobs.append((index, audio, audio, True))
+                    in_place += 1
+                    continue
+                stat = audio.stat()
+                stamps[index] = (wav, [str(audio.resolve()), stat.st_size, stat.st_mtime_ns])
+                reuse = converted_before.get(wav) == stamps[index][1] and (work / wav).is_file()
+                reused += reuse
+                jobs.append((index, audio, work / wav, reuse))
+            for index, samples, loudest, reason, detail in pool.imap_unordered(convert, jobs, chunksize=4):
+                if reason == DISK_FULL:
+                    raise _disk_full(work)
+                seconds = samples / float(validate.SAMPLE_RATE)
+                if index in stamps and not reason:
+                    wav, stamp = stamps[index]
+                    log.write(json.dumps({"wav": wav, "source": stamp}) + "\n")
+                    log.flush()
+                reason, detail = (reason, detail) if reason else \
+                    validate.audio_reason(transcripts[index], samples, min_seconds, max_seconds, loudest)
+                store.db.execute("UPDATE rows SET seconds = ?, reason = ?, detail = ? WHERE id = ?", (seconds, reason, detail, index))
+                progress.step(seconds)
+            store.db.commit()
+
+
+def _split(store, fractions, seed):
+    """Deterministic by SEED (rows or speakers ordered by a hash of the seed and their key);
+    speaker-disjoint when every row knows its speaker. FRACTIONS are shares (summing to 1) or counts
+    of utterances. Returns whether the splits are speaker-disjoint."""
+    total = store.value("SELECT COUNT(*) FROM rows WHERE reason IS NULL")
     if sum(fractions) > 1.0 + 1e-9:
         wanted = [int(f) for f in fractions]
     else:
         wanted = [int(round(f * total)) for f in fractions]
-    speakers = all(row["speaker"] for row in rows)
-    groups = collections.OrderedDict()
-    for row in rows:
-        groups.setdefault(row["speaker"] if speakers else id(row), []).append(row)
-    keys = list(groups)
-    rng.shuffle(keys)
+    speakers = not store.value("SELECT COUNT(*) FROM rows WHERE reason IS NULL AND (speaker IS NULL OR speaker = '')")
+    key = "speaker" if speakers else "id"
+    store.db.create_function("seeded", 1, lambda value: hashlib.sha1("{} {}".format(seed, value).encode("utf-8")).hexdigest())
+    store.db.execute("CREATE TEMP TABLE held_out (key PRIMARY KEY, split TEXT)")
     # Fill dev and test first (the small splits want whole speakers too), then train takes the rest.
-    assigned = {split: [] for split in sources.SPLITS}
-    order = [("dev", wanted[1]), ("test", wanted[2])]
-    for key in keys:
-        target = next((split for split, size in order if len(assigned[split]) < size), "train")
-        assigned[target].extend(groups[key])
-    for split, items in assigned.items():
-        for row in items:
-            row["split"] = split
+    filled = collections.OrderedDict([("dev", 0), ("test", 0)])
+    groups = store.db.execute("SELECT {0}, COUNT(*) FROM rows WHERE reason IS NULL GROUP BY {0} ORDER BY seeded({0})".format(key))
+    for group, size in groups:
+        target = next((split for split, want in zip(filled, wanted[1:]) if filled[split] < want), None)
+        if target is None:
+            break
+        store.db.execute("INSERT INTO held_out VALUES (?, ?)", (group, target))
+        filled[target] += size
+    groups.close()
+    store.db.execute("UPDATE rows SET split = COALESCE((SELECT split FROM held_out WHERE key = rows.{}), 'train') "
+                     "WHERE reason IS NULL".format(key))
+    store.db.commit()
     return speakers
 
 
@@ -153,71 +254,51 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
     normaliser = TextNormaliser(labels, dict(case, **dict(mapping)), keep_case)
 
     work = target.with_name(target.name + ".partial")
-    (work / "audio").mkdir(parents=True, exist_ok=True)
-    converted_before = _converted_log(work)
-    rows, seen, names = [], {}, collections.Counter()
+    try:
+        (work / "audio").mkdir(parents=True, exist_ok=True)
+        converted_before = _converted_log(work)
+        store = RowStore(work / ROW_STORE)
+        _scan(store, items, normaliser, layout)
+        if not store.value("SELECT COUNT(*) FROM rows"):
+            raise UserError("{} holds no rows to import.".format(source))
+        # Audio: converted by sox in worker processes; audio already in the engine's format is used where it is.
+        reused, in_place = _converting(store, work, layout, converted_before, min_seconds, max_seconds, workers, name)
+        report = _finish(store, work, target, layout, source, name, labels, alphabet, mapping, keep_case, locale, split,
+                         seed, min_seconds, max_seconds, workers, reused, in_place, started)
+    except sqlite3.OperationalError as error:
+        if "full" in str(error):
+            raise _disk_full(work)
+        raise
+    except OSError as error:
+        if error.errno == errno.ENOSPC:
+            raise _disk_full(work)
+        raise
+    os.rename(str(work), str(target))
+    return report
+
+
+def _scan(store, items, normaliser, layout):
+    """Every item of the source becomes a row: checked for what can be known before its audio is read."""
     for item in items:
         transcript, unknown = normaliser.transcript(item.transcript)
         row = {"source": str(item.audio), "origin": item.origin, "split": item.split, "speaker": item.speaker,
                "original": item.transcript, "transcript": transcript, "reason": None, "detail": ""}
-        key = str(item.audio.resolve())
+        first = store.first_origin(str(item.audio.resolve()), item.origin)
         if not item.audio.is_file():
             row["reason"] = "missing"
         elif not transcript:
             row["reason"] = "empty_transcript"
         elif unknown:
             row["reason"], row["detail"] = "outside_alphabet", describe(unknown)
-        elif key in seen:
-            row["reason"], row["detail"] = "duplicate", "first in {}".format(seen[key])
-        seen.setdefault(key, item.origin)
+        elif first is not None:
+            row["reason"], row["detail"] = "duplicate", "first in {}".format(first)
         if row["reason"] is None:
             stem = sources.safe_name(str(Path(item.origin.split(" line ")[0]).with_suffix("")) + "-" + item.audio.stem
                                      if layout in ("common-voice", "manifest", "csv") else item.audio.stem)
-            names[stem] += 1
-            row["wav"] = "audio/{}{}.wav".format(stem, "" if names[stem] == 1 else "-{}".format(names[stem]))
-        rows.append(row)
-    if not rows:
-        raise UserError("{} holds no rows to import.".format(source))
-
-    # Audio: converted by sox in worker processes; audio already in the engine's format is used where it is.
-    jobs = []
-    for index, row in enumerate(rows):
-        if row["reason"]:
-            continue
-        audio = Path(row["source"])
-        if layout == "csv" and _already_right(audio):
-            row["wav"] = str(audio.resolve())
-            jobs.append((index, audio, audio, True))
-            continue
-        stat = audio.stat()
-        stamp = [str(audio.resolve()), stat.st_size, stat.st_mtime_ns]
-        reuse = converted_before.get(row["wav"]) == stamp and (work / row["wav"]).is_file()
-        row["stamp"] = stamp
-        jobs.append((index, audio, work / row["wav"], reuse))
-    reused = sum(1 for _, source_audio, converted, reuse in jobs if reuse and source_audio != converted)
-    in_place = sum(1 for _, source_audio, converted, _ in jobs if source_audio == converted)
-    progress = Progress(len(jobs), "import " + name)
-    with open(str(work / CONVERTED_LOG), "a") as log, Pool(workers or os.cpu_count() or 1) as pool:
-        for index, samples, loudest, reason, detail in pool.imap_unordered(convert, jobs, chunksize=4):
-            row = rows[index]
-            if reason == DISK_FULL:
-                raise _disk_full(work)
-            row["seconds"] = samples / float(validate.SAMPLE_RATE)
-            stamp = row.pop("stamp", None)
-            if stamp and not reason:
-                log.write(json.dumps({"wav": row["wav"], "source": stamp}) + "\n")
-                log.flush()
-            row["reason"], row["detail"] = (reason, detail) if reason else \
-                validate.audio_reason(row["transcript"], samples, min_seconds, max_seconds, loudest)
-            progress.step(row["seconds"])
-
-    try:
-        return _finish(work, target, layout, source, name, rows, labels, alphabet, mapping, keep_case, locale, split, seed,
-                       min_seconds, max_seconds, workers, reused, in_place, started)
-    except OSError as error:
-        if error.errno == errno.ENOSPC:
-            raise _disk_full(work)
-        raise
+            uses = store.uses(stem)
+            row["wav"] = "audio/{}{}.wav".format(stem, "" if uses == 1 else "-{}".format(uses))
+        store.add(row)
+    store.db.commit()
 
 
 def _disk_full(work):
@@ -225,35 +306,38 @@ def _disk_full(work):
                      "so far is kept in {} and reused.".format(work.parent, work))
 
 
-def _finish(work, target, layout, source, name, rows, labels, alphabet, mapping, keep_case, locale, split, seed,
+def _finish(store, work, target, layout, source, name, labels, alphabet, mapping, keep_case, locale, split, seed,
             min_seconds, max_seconds, workers, reused, in_place, started):
-    kept = [row for row in rows if not row["reason"]]
-    if not kept:
+    if not store.value("SELECT COUNT(*) FROM rows WHERE reason IS NULL"):
         raise UserError("no row of {} could be imported ({}); {} lists why.".format(
-            source, _counts_text(rows), _write_rejected(work, rows)))
-    counts = collections.Counter(char for row in kept for char in row["transcript"])
+            source, _counts_text(store), _write_rejected(work, store)))
+    counts = collections.Counter()
+    for transcript, in store.kept("transcript"):
+        counts.update(transcript)
     if labels is None:
         labels = sorted(counts, key=lambda c: (c != " ", c))
-    own_splits = all(row["split"] in sources.SPLITS for row in kept) and split is None
+    own_splits = split is None and not store.value(
+        "SELECT COUNT(*) FROM rows WHERE reason IS NULL AND (split IS NULL OR split NOT IN ({}))".format(
+            ", ".join("'{}'".format(s) for s in sources.SPLITS)))
     speaker_disjoint = None
     if not own_splits:
-        speaker_disjoint = _split(kept, split or DEFAULT_SPLIT, seed)
+        speaker_disjoint = _split(store, split or DEFAULT_SPLIT, seed)
     for split_name in sources.SPLITS:
-        _write_csv(work / "{}.csv".format(split_name), [row for row in kept if row["split"] == split_name], work)
+        _write_csv(work / "{}.csv".format(split_name), store.kept("wav, transcript", split_name), work)
     (work / "alphabet.txt").write_text("".join(("\\#" if label == "#" else label) + "\n" for label in labels), encoding="utf-8")
-    rejected_file = _write_rejected(work, rows)
-    report = _report(layout, source, name, rows, kept, labels, counts, own_splits, speaker_disjoint, dict(
+    rejected_file = _write_rejected(work, store)
+    report = _report(store, layout, source, name, labels, counts, own_splits, speaker_disjoint, dict(
         alphabet=str(alphabet) if alphabet else None, mapping=dict(mapping), keep_case=keep_case, locale=locale,
         split=list(split or DEFAULT_SPLIT) if not own_splits else "the source's own", seed=seed,
         min_seconds=min_seconds, max_seconds=max_seconds, workers=workers or os.cpu_count()))
     report.update(reused_audio=reused, audio_used_in_place=in_place, seconds=round(time.time() - started, 1), rejected_file=str(target / rejected_file.name))
     (work / "import.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     try:
-        _plot(work / "import.png", kept, name)
+        _plot(work / "import.png", store, name)
     except Exception as error:  # a missing picture must not lose a finished import
         print("note: no import.png ({})".format(error), file=sys.stderr, flush=True)
+    store.close()
     (work / CONVERTED_LOG).unlink()
-    os.rename(str(work), str(target))
     return report
 
 
@@ -262,28 +346,31 @@ def _converted_log(work):
     path = work / CONVERTED_LOG
     found = {}
     if path.is_file():
-        for line in path.read_text().splitlines():
-            try:
-                entry = json.loads(line)
-                found[entry["wav"]] = entry["source"]
-            except (ValueError, KeyError):
-                continue  # the last line of a killed import may be cut short
+        with open(str(path)) as handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                    found[entry["wav"]] = entry["source"]
+                except (ValueError, KeyError):
+                    continue  # the last line of a killed import may be cut short
     return found
 
 
-def _counts_text(rows):
-    counts = collections.Counter(row["reason"] for row in rows if row["reason"])
-    return ", ".join("{} {}".format(count, reason) for reason, count in counts.most_common())
+def _reasons(store):
+    return collections.Counter(dict(store.db.execute("SELECT reason, COUNT(*) FROM rows WHERE reason IS NOT NULL GROUP BY reason")))
 
 
-def _write_rejected(work, rows):
+def _counts_text(store):
+    return ", ".join("{} {}".format(count, reason) for reason, count in _reasons(store).most_common())
+
+
+def _write_rejected(work, store):
     path = work / "rejected.csv"
     with open(str(path), "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["source", "origin", "reason", "detail", "transcript"])
-        for row in rows:
-            if row["reason"]:
-                writer.writerow([row["source"], row["origin"], row["reason"], row["detail"], row["original"]])
+        writer.writerows(store.db.execute("SELECT source, origin, reason, detail, original FROM rows "
+                                          "WHERE reason IS NOT NULL ORDER BY id"))
     return path
 
 
@@ -291,13 +378,13 @@ def _write_csv(path, rows, work):
     with open(str(path), "w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(["wav_filename", "wav_filesize", "transcript"])
-        for row in rows:
-            wav = Path(row["wav"])
-            writer.writerow([row["wav"], (wav if wav.is_absolute() else work / wav).stat().st_size, row["transcript"]])
+        for wav, transcript in rows:
+            audio = Path(wav)
+            writer.writerow([wav, (audio if audio.is_absolute() else work / audio).stat().st_size, transcript])
 
 
-def _report(layout, source, name, rows, kept, labels, counts, own_splits, speaker_disjoint, options):
-    reasons = collections.Counter(row["reason"] for row in rows if row["reason"])
+def _report(store, layout, source, name, labels, counts, own_splits, speaker_disjoint, options):
+    reasons = _reasons(store)
     rare = [char for char in labels if 0 < counts[char] < RARE_CHARACTER]
     if rare:
         print("note: {} characters of the alphabet occur fewer than {} times: {}{}; map strays with --map C=TEXT."
@@ -307,16 +394,17 @@ def _report(layout, source, name, rows, kept, labels, counts, own_splits, speake
             print("rejected {} rows: {}".format(reasons[reason], validate.REASONS[reason]), file=sys.stderr, flush=True)
     splits = {}
     for split in sources.SPLITS:
-        chosen = [row for row in kept if row["split"] == split]
-        seconds = sum(row["seconds"] for row in chosen)
-        splits[split] = {"utterances": len(chosen), "hours": round(seconds / 3600.0, 4),
-                         "speakers": len({row["speaker"] for row in chosen if row["speaker"]}) or None}
-    seconds = sum(row["seconds"] for row in kept)
+        utterances, seconds, speakers = store.db.execute(
+            "SELECT COUNT(*), TOTAL(seconds), COUNT(DISTINCT NULLIF(speaker, '')) FROM rows "
+            "WHERE reason IS NULL AND split = ?", (split,)).fetchone()
+        splits[split] = {"utterances": utterances, "hours": round(seconds / 3600.0, 4), "speakers": speakers or None}
+    rows, kept, seconds = store.db.execute("SELECT COUNT(*), COUNT(*) - COUNT(reason), "
+                                           "TOTAL(CASE WHEN reason IS NULL THEN seconds END) FROM rows").fetchone()
     print("imported {} of {} rows: train {train[utterances]}, dev {dev[utterances]}, test {test[utterances]} "
-          "utterances; {}".format(len(kept), len(rows), "{:.1f} min".format(seconds / 60) if seconds < 3600 else
+          "utterances; {}".format(kept, rows, "{:.1f} min".format(seconds / 60) if seconds < 3600 else
                                   "{:.2f} hours".format(seconds / 3600), **splits), file=sys.stderr, flush=True)
-    return {"dataset": str(settings.DATASETS / name), "layout": layout, "source": str(source), "rows": len(rows),
-            "imported": len(kept), "rejected": len(rows) - len(kept),
+    return {"dataset": str(settings.DATASETS / name), "layout": layout, "source": str(source), "rows": rows,
+            "imported": kept, "rejected": rows - kept,
             "reasons": collections.OrderedDict((r, reasons[r]) for r in validate.REASONS if reasons[r]),
             "splits": splits, "splits_from": "source" if own_splits else
             ("seed, speaker-disjoint" if speaker_disjoint else "seed"),
@@ -324,21 +412,27 @@ def _report(layout, source, name, rows, kept, labels, counts, own_splits, speake
                          "rare": rare}, "options": options}
 
 
-def _plot(path, kept, name):
+def _plot(path, store, name):
+    """Histograms counted batch by batch over the row store, with the same bins for every split."""
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import matplotlib.ticker
     import numpy as np
     figure, panels = plt.subplots(1, 2, figsize=(10, 4))
-    measures = [("seconds", lambda row: row["seconds"]),
-                ("characters per second", lambda row: len(row["transcript"]) / max(row["seconds"], 1e-3))]
+    measures = [("seconds", "seconds"), ("characters per second", "LENGTH(transcript) / MAX(seconds, 1e-3)")]
     for axes, (label, measure) in zip(panels, measures):
-        edges = np.histogram_bin_edges([measure(row) for row in kept], bins=30)  # the same bins for every split
+        low, high = store.db.execute("SELECT MIN({0}), MAX({0}) FROM rows WHERE reason IS NULL".format(measure)).fetchone()
+        edges = np.histogram_bin_edges([low, high], bins=30)  # what numpy picks for all the values: 30 bins from min to max
         for split in sources.SPLITS:
-            chosen = [measure(row) for row in kept if row["split"] == split]
-            if chosen:
-                axes.hist(chosen, bins=edges, alpha=0.6, label="{} ({})".format(split, len(chosen)))
+            counts, rows = np.zeros(len(edges) - 1), store.kept(measure, split)
+            while True:
+                chunk = rows.fetchmany(BATCH)
+                if not chunk:
+                    break
+                counts += np.histogram([value for value, in chunk], bins=edges)[0]
+            if counts.sum():
+                axes.hist(edges[:-1], bins=edges, weights=counts, alpha=0.6, label="{} ({})".format(split, int(counts.sum())))
         axes.set(xlabel=label, ylabel="utterances")
         axes.yaxis.set_major_locator(matplotlib.ticker.MaxNLocator(integer=True))
         axes.legend()
