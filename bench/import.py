@@ -12,6 +12,7 @@ import argparse
 import json
 import sys
 
+from peak_memory import PEAK_MEMORY
 from sample_container import REPO, sample_container
 
 from harness.endtoend import last_json_object
@@ -36,15 +37,6 @@ for split, part in (("train", jobs[:int(count * 0.9)]), ("dev", jobs[int(count *
         writer.writerows([["s{}".format(n % 50), path.name, text, 2, 0, "", "", "", "en", ""] for n, (text, path, _) in enumerate(part)])
 """
 
-# Wall time and the largest resident set of the command's processes (ru_maxrss of the children, in kB).
-MEASURE = r"""
-import json, resource, subprocess, sys, time
-started = time.time()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print(json.dumps({"seconds": round(time.time() - started, 2),
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, 1)}))
-"""
-
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -53,12 +45,12 @@ def main() -> int:
     args = parser.parse_args()
     with sample_container("bench-import") as box:
         box.run(["python", "-c", MAKE_CORPUS, "/data/bench/cv", str(args.utterances)], "corpus", stream=False)
-        playbook = last_json_object(box.run(["python", "-c", MEASURE, "playbook", "import", "common-voice", "/data/bench/cv",
+        playbook = last_json_object(box.run(["python", "-c", PEAK_MEMORY, "playbook", "import", "common-voice", "/data/bench/cv",
                                              "--name", "bench", "--workers", str(args.workers)], "import", stream=False))
         report = json.loads(box.run(["cat", "/data/datasets/bench/import.json"], "report", stream=False))
         loop = ("mkdir -p /data/bench/sox && cd /data/bench/cv/clips && ls | xargs -P {} -I{{}} "
                 "sox -R {{}} -r 16000 -c 1 -b 16 /data/bench/sox/{{}}.wav").format(args.workers)
-        sox = last_json_object(box.run(["python", "-c", MEASURE, "bash", "-c", loop], "sox loop", stream=False))
+        sox = last_json_object(box.run(["python", "-c", PEAK_MEMORY, "bash", "-c", loop], "sox loop", stream=False))
     audio = sum(split["hours"] for split in report["splits"].values()) * 3600 + 0.0
     rows = [("playbook import (decode, resample, validate, dataset)", playbook),
             ("sox in a shell loop (decode, resample)", sox)]

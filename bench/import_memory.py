@@ -13,27 +13,17 @@ import argparse
 import csv
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 import wave
 from pathlib import Path
+
+from peak_memory import PEAK_MEMORY
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "{{cookiecutter.project_slug}}"
 LINKS_PER_FILE = 50000  # ext4 allows 65,000 links to one file
-
-# The child's peak resident set: ru_maxrss of the largest process it waited for, in kB.
-MEASURE = r"""
-import json, resource, subprocess, sys, time
-started = time.time()
-subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
-print(json.dumps({"seconds": round(time.time() - started, 2),
-                  "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, 1)}))
-"""
-
 
 def make_set(folder: Path, rows: int) -> None:
     audio = folder / "audio"
@@ -58,7 +48,7 @@ def measure(rows: int, scratch: Path, workers: int) -> dict:
     source, data = scratch / f"set-{rows}", scratch / f"data-{rows}"
     make_set(source, rows)
     env = {**os.environ, "PYTHONPATH": str(TEMPLATE), "PLAYBOOK_DATA": str(data)}
-    command = [sys.executable, "-c", MEASURE, sys.executable, "-m", "playbook", "import", "csv", str(source),
+    command = [sys.executable, "-c", PEAK_MEMORY, sys.executable, "-m", "playbook", "import", "csv", str(source),
                "--name", "memory", "--workers", str(workers)]
     result = subprocess.run(command, cwd=TEMPLATE, env=env, capture_output=True, text=True)
     if result.returncode != 0:
