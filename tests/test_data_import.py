@@ -290,3 +290,13 @@ def test_audio_that_is_empty_silent_too_short_or_too_long_is_rejected_and_the_re
     assert rejected["silent"]["detail"] == "loudest sample 0"
     assert sorted(Path(r["wav_filename"]).name for r in rows(data_root / "datasets" / "lengths" / "train.csv")) == \
         ["good-1.wav", "good-2.wav"]
+
+
+def test_a_folder_without_audio_is_refused_and_leaves_nothing(importer, data_root):
+    folder = data_root.parent / "texts-only"
+    folder.mkdir()
+    (folder / "a.txt").write_text("a transcript without its recording")
+    from playbook.errors import UserError
+    with pytest.raises(UserError, match=r"texts-only holds no audio files \(\.wav, \.flac, \.mp3"):
+        importer.run_import("folder", folder, "none")
+    assert not list((data_root / "datasets").iterdir())

@@ -254,13 +254,20 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
     normaliser = TextNormaliser(labels, dict(case, **dict(mapping)), keep_case)
 
     work = target.with_name(target.name + ".partial")
+    fresh = not work.exists()
     try:
         (work / "audio").mkdir(parents=True, exist_ok=True)
         converted_before = _converted_log(work)
         store = RowStore(work / ROW_STORE)
-        _scan(store, items, normaliser, layout)
-        if not store.value("SELECT COUNT(*) FROM rows"):
-            raise UserError("{} holds no rows to import.".format(source))
+        try:
+            _scan(store, items, normaliser, layout)
+            if not store.value("SELECT COUNT(*) FROM rows"):
+                raise UserError("{} holds no rows to import.".format(source))
+        except UserError:
+            if fresh:  # the source is not what the layout says: nothing was converted, nothing to keep
+                store.db.close()
+                shutil.rmtree(str(work))
+            raise
         # Audio: converted by sox in worker processes; audio already in the engine's format is used where it is.
         reused, in_place = _converting(store, work, layout, converted_before, min_seconds, max_seconds, workers, name)
         report = _finish(store, work, target, layout, source, name, labels, alphabet, mapping, keep_case, locale, split,

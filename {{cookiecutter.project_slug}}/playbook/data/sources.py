@@ -12,6 +12,7 @@ Standard library only.
 """
 import csv
 import json
+import os
 import re
 from pathlib import Path
 
@@ -85,19 +86,27 @@ def librispeech(folder):
 
 
 def _audio_files(folder):
-    return sorted(p for p in Path(folder).rglob("*") if p.suffix.lower() in AUDIO_SUFFIXES and p.is_file())
+    """The audio files under FOLDER, a directory at a time in name order (a listing of the whole tree
+    would be held in memory)."""
+    for root, directories, files in os.walk(str(folder)):
+        directories.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            if path.suffix.lower() in AUDIO_SUFFIXES and path.is_file():
+                yield path
 
 
 def folder_with_texts(folder):
     """Each recording with the .txt of the same name beside it."""
     folder = Path(folder)
-    audio = _audio_files(folder)
-    if not audio:
-        raise UserError("{} holds no audio files ({}).".format(folder, ", ".join(AUDIO_SUFFIXES)))
-    for path in audio:
+    found = False
+    for path in _audio_files(folder):
+        found = True
         text = path.with_suffix(".txt")
         transcript = text.read_text(encoding="utf-8").strip() if text.is_file() else ""
         yield Item(path, transcript, origin=str(path.relative_to(folder)))
+    if not found:
+        raise UserError("{} holds no audio files ({}).".format(folder, ", ".join(AUDIO_SUFFIXES)))
 
 
 def folder_with_table(folder, table, audio_column=None, text_column=None, speaker_column=None, delimiter=None):
