@@ -123,6 +123,26 @@ class RowStore(object):
                         "original TEXT, transcript TEXT, reason TEXT, detail TEXT, wav TEXT, seconds REAL)")
         self.db.execute("CREATE TABLE seen (key TEXT PRIMARY KEY, origin TEXT)")
         self.db.execute("CREATE TABLE stems (stem TEXT PRIMARY KEY, uses INTEGER)")
+        self.db.execute("CREATE TABLE converted (wav TEXT PRIMARY KEY, source TEXT)")
+
+    def load_converted(self, log):
+        """What an interrupted import already converted: converted.jsonl's lines, wav -> its source's
+        [path, size, mtime] (as JSON text)."""
+        if not log.is_file():
+            return
+        with open(str(log)) as handle:
+            for line in handle:
+                try:
+                    entry = json.loads(line)
+                    self.db.execute("INSERT OR REPLACE INTO converted VALUES (?, ?)", (entry["wav"], json.dumps(entry["source"])))
+                except (ValueError, KeyError):
+                    continue  # the last line of a killed import may be cut short
+        self.db.commit()
+
+    def converted_from(self, wav, stamp):
+        """True when WAV was converted from the source STAMP describes (same path, size and time)."""
+        found = self.db.execute("SELECT source FROM converted WHERE wav = ?", (wav,)).fetchone()
+        return bool(found) and found[0] == json.dumps(stamp)
 
     def first_origin(self, key, origin):
         """Where KEY was seen first, or None (and KEY is recorded as seen at ORIGIN)."""
@@ -156,7 +176,7 @@ class RowStore(object):
         self.path.unlink()
 
 
-def _converting(store, work, layout, converted_before, min_seconds, max_seconds, workers, name):
+def _converting(store, work, layout, min_seconds, max_seconds, workers, name):
     """Convert the rows still kept, BATCH at a time; returns (reused, in_place)."""
     reused = in_place = 0
     progress = Progress(store.value("SELECT COUNT(*) FROM rows WHERE reason IS NULL"), "import " + name)
@@ -179,7 +199,7 @@ def _converting(store, work, layout, converted_before, min_seconds, max_seconds,
                     continue
                 stat = audio.stat()
                 stamps[index] = (wav, [str(audio.resolve()), stat.st_size, stat.st_mtime_ns])
-                reuse = converted_before.get(wav) == stamps[index][1] and (work / wav).is_file()
+                reuse = store.converted_from(wav, stamps[index][1]) and (work / wav).is_file()
                 reused += reuse
                 jobs.append((index, audio, work / wav, reuse))
             for index, samples, loudest, reason, detail in pool.imap_unordered(convert, jobs, chunksize=4):
@@ -257,8 +277,8 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
     fresh = not work.exists()
     try:
         (work / "audio").mkdir(parents=True, exist_ok=True)
-        converted_before = _converted_log(work)
         store = RowStore(work / ROW_STORE)
+        store.load_converted(work / CONVERTED_LOG)
         try:
             _scan(store, items, normaliser, layout)
             if not store.value("SELECT COUNT(*) FROM rows"):
@@ -269,7 +289,7 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
                 shutil.rmtree(str(work))
             raise
         # Audio: converted by sox in worker processes; audio already in the engine's format is used where it is.
-        reused, in_place = _converting(store, work, layout, converted_before, min_seconds, max_seconds, workers, name)
+        reused, in_place = _converting(store, work, layout, min_seconds, max_seconds, workers, name)
         report = _finish(store, work, target, layout, source, name, labels, alphabet, mapping, keep_case, locale, split,
                          seed, min_seconds, max_seconds, workers, reused, in_place, started)
     except sqlite3.OperationalError as error:
@@ -346,21 +366,6 @@ def _finish(store, work, target, layout, source, name, labels, alphabet, mapping
     store.close()
     (work / CONVERTED_LOG).unlink()
     return report
-
-
-def _converted_log(work):
-    """wav -> [source path, size, mtime] of the files an interrupted import already converted."""
-    path = work / CONVERTED_LOG
-    found = {}
-    if path.is_file():
-        with open(str(path)) as handle:
-            for line in handle:
-                try:
-                    entry = json.loads(line)
-                    found[entry["wav"]] = entry["source"]
-                except (ValueError, KeyError):
-                    continue  # the last line of a killed import may be cut short
-    return found
 
 
 def _reasons(store):
