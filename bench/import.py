@@ -21,8 +21,8 @@ MAKE_CORPUS = r"""
 import csv, sys
 from multiprocessing import Pool
 from pathlib import Path
-from playbook.data.examples import HEADER, MP3, speak
-from playbook.sample import VOICES, _sentences
+from playbook.data.examples import HEADER, MP3
+from playbook.sample import VOICES, _sentences, speak
 
 folder, count = Path(sys.argv[1]), int(sys.argv[2])
 sentences = list(_sentences())

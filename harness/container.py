@@ -28,11 +28,11 @@ def owner_is_gone(owner: str) -> bool:
     if host != socket.gethostname() or not pid.isdigit():
         return False
     try:
-        os.kill(int(pid), 0)
+        os.kill(int(pid), 0)  # signal 0: only asks whether the process exists
     except ProcessLookupError:
         return True
     except PermissionError:
-        return False
+        pass  # it exists, under another user
     return False
 
 
@@ -69,8 +69,10 @@ class ProjectContainer:
             labels = user.labels or {}
             owner = labels.get(OWNER_LABEL, "")
             if HARNESS_LABEL not in labels or not owner_is_gone(owner):
-                whose = (f"harness run {owner}" if owner else
-                         "a harness run that recorded no owner" if HARNESS_LABEL in labels else "not the harness's")
+                if HARNESS_LABEL not in labels:
+                    whose = "not the harness's"
+                else:
+                    whose = f"harness run {owner}" if owner else "a harness run that recorded no owner"
                 raise HarnessError(f"the data volume {self.volume} is in use by container {user.name} ({whose}); "
                                    f"wait for that run to end, or stop it (docker rm -f {user.name}) and run again.")
             log(f"removing the container {user.name} a killed harness run ({owner}) left behind")

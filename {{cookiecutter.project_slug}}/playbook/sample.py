@@ -97,23 +97,35 @@ def plan(seed):
     return plans
 
 
-def _require_tools():
+def require_tools(what):
+    """espeak-ng and sox, which speak WHAT (such as "the sample corpus")."""
     missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
     if missing:
         raise UserError(
-            "{} not found: the sample corpus is spoken by espeak-ng and resampled by sox; "
+            "{} not found: {} is spoken by espeak-ng and converted by sox; "
             "run this inside the project's container, or install them (apt-get install espeak-ng sox).".format(
-                " and ".join(missing)))
+                " and ".join(missing), what))
+
+
+def speak(text, target, voice="en-us", formats=(), effects=(), speed=None):
+    """espeak-ng's speech of TEXT converted by sox into TARGET (its suffix picks the file type; FORMATS such
+    as ("-r", "8000") set the output's rate, channels and width; EFFECTS such as ("trim", "0", "0.5") follow).
+    -R: sox dithers with a random generator seeded from the clock, so without it every corpus made (and
+    every model trained on it) would be another."""
+    speed = ["-s", str(speed)] if speed else []
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
+        subprocess.run(["espeak-ng", "-v", voice] + speed + ["-w", raw.name, text], check=True, capture_output=True)
+        subprocess.run(["sox", "-R", raw.name] + list(formats) + [str(target)] + list(effects), check=True, capture_output=True)
+    return target
+
+
+# DeepSpeech wants 16 kHz, mono, 16-bit PCM WAV.
+ENGINE_WAV = ("-r", str(SAMPLE_RATE), "-c", "1", "-b", "16")
 
 
 def _speak(item, wav_path):
-    with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
-        subprocess.run(["espeak-ng", "-v", item["voice"], "-s", str(item["speed"]), "-w", raw.name,
-                        item["transcript"]], check=True, capture_output=True)
-        # DeepSpeech wants 16 kHz, mono, 16-bit PCM WAV. -R: sox dithers with a random generator seeded from
-        # the clock, so without it every sample corpus (and every model trained on it) would be another.
-        subprocess.run(["sox", "-R", raw.name, "-r", str(SAMPLE_RATE), "-c", "1", "-b", "16", str(wav_path)],
-                       check=True, capture_output=True)
+    speak(item["transcript"], wav_path, item["voice"], ENGINE_WAV, speed=item["speed"])
 
 
 def written_with_digits(text):
@@ -140,7 +152,7 @@ def make_sample(out_dir, seed=1, digits=False):
         raise UserError("{} already holds a different dataset; choose another --out or remove it yourself.".format(out_dir))
     if out_dir.exists() and any(out_dir.iterdir()):
         raise UserError("{} is not empty and is not a sample corpus; choose another --out.".format(out_dir))
-    _require_tools()
+    require_tools("the sample corpus")
 
     plans = plan(seed)
     work = out_dir.with_name(out_dir.name + ".partial")

@@ -422,11 +422,12 @@ EVALUATE_BEAM_WIDTH = 500  # the engine's export_beam_width default, which its e
 
 
 def evaluate(name, checkpoint="best", dataset=None, command_line="", scorer=None, alpha=None, beta=None,
-             beam_width=None, hot_words=None, test_split="test"):
-    """WER/CER of one checkpoint on a test set, with the best, median and worst samples."""
+             beam_width=None, hot_words=None, test_split="test", check=True):
+    """WER/CER of one checkpoint on a test set, with the best, median and worst samples. CHECK the test
+    set's rows first (tune-scorer checks its sets once and evaluates three times)."""
     run, config = load_run(name)
     dataset = Path(dataset or json.loads((run / "run.json").read_text())["dataset"])
-    test_csv = _dataset_files(dataset, need=(test_split,), alphabet=run / "alphabet.txt")[test_split]
+    test_csv = _dataset_files(dataset, need=(test_split,), alphabet=run / "alphabet.txt", check=check)[test_split]
     decoder_flags, decoder = _decoder_flags(run, scorer, alpha, beta, beam_width, hot_words)
     load_dir, method, loaded = _stage_checkpoint(run, checkpoint)
     out_dir = run / "evaluations"
@@ -483,7 +484,7 @@ def tune_scorer(name, scorer, checkpoint="best", trials=20, alpha_max=5, beta_ma
     package = check_scorer(run, path)
     dataset = Path(json.loads((run / "run.json").read_text())["dataset"])
     dev_csv = _dataset_files(dataset, need=("dev", "test"), alphabet=run / "alphabet.txt")["dev"]
-    common = dict(checkpoint=checkpoint, beam_width=beam_width, command_line=command_line)
+    common = dict(checkpoint=checkpoint, beam_width=beam_width, command_line=command_line, check=False)
     without = evaluate(name, **common)
     before = evaluate(name, scorer=path, **common)
     load_dir, method, loaded = _stage_checkpoint(run, checkpoint)

@@ -14,27 +14,14 @@ audio, characters outside the English alphabet, and a clip listed twice.
 """
 import csv
 import json
-import shutil
-import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 from ..errors import UserError
-from ..sample import VOICES, _sentences
+from ..sample import VOICES, _sentences, require_tools, speak
 
 MP3 = ("-r", "48000")  # Common Voice clips are 48 kHz mp3
 HEADER = ["client_id", "path", "sentence", "up_votes", "down_votes", "age", "gender", "accent", "locale", "segment"]
-
-
-def speak(text, target, voice="en-us", formats=(), effects=()):
-    """espeak-ng's speech of TEXT converted by sox into TARGET (its suffix picks the file type; FORMATS such
-    as ("-r", "8000") set the output's rate, channels and width; EFFECTS such as ("trim", "0", "0.5") follow)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.NamedTemporaryFile(suffix=".wav") as raw:
-        subprocess.run(["espeak-ng", "-v", voice, "-w", raw.name, text], check=True, capture_output=True)
-        subprocess.run(["sox", "-R", raw.name, *formats, str(target), *effects], check=True, capture_output=True)
-    return target
 
 
 def _lines(count, start=0):
@@ -134,9 +121,7 @@ def make_all(root):
     root = Path(root)
     if root.exists() and any(root.iterdir()):
         raise UserError("{} is not empty; give a new folder for the example corpora.".format(root))
-    missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
-    if missing:
-        raise UserError("{} not found: run this in the project's container.".format(" and ".join(missing)))
+    require_tools("the example corpora")
     made = {name: str(make(root)) for name, make in (("common-voice", common_voice), ("librispeech", librispeech),
                                                     ("folder", recordings), ("ljspeech", ljspeech),
                                                     ("manifest", manifest))}

@@ -103,7 +103,7 @@ def convert(job):
 
 def _already_right(path):
     header, _, _ = validate.audio_header(path)
-    return header is not None and header[1:] == (validate.SAMPLE_RATE, 1, 2)
+    return header is not None and header[1:] == validate.ENGINE_FORMAT
 
 
 class RowStore(object):

@@ -13,16 +13,17 @@ import wave
 from pathlib import Path
 
 from ..errors import UserError
+from ..settings import SAMPLE_RATE
 from .text import describe
 
-SAMPLE_RATE = 16000
+ENGINE_FORMAT = (SAMPLE_RATE, 1, 2)  # (rate, channels, bytes per sample): 16 kHz mono 16-bit PCM
 # The engine's feature frames: a 32 ms window every 20 ms (audio_window_samples, audio_step_samples).
 WINDOW_SAMPLES, STEP_SAMPLES = 512, 320
 DEFAULT_MIN_SECONDS = 0.3
 DEFAULT_MAX_SECONDS = 20.0  # longer clips need memory for the whole sequence and are rare in corpora
 SILENCE_PEAK = 0.001  # -60 dBFS: a recording whose loudest sample is below this holds no speech
 
-# reason -> (what it means, what to do); `errors` stop training, `warnings` are reported.
+# reason -> what it means; the ERRORS stop training, the others are reported. FIXES: what to do.
 REASONS = collections.OrderedDict([
     ("missing", "the audio file does not exist"),
     ("unreadable", "the audio cannot be read: corrupt, truncated, or (in a dataset) not a WAV file"),
@@ -47,10 +48,6 @@ FIXES = {
     "empty_transcript": "write its transcript or remove the row",
     "outside_alphabet": "add the characters to alphabet.txt, map them with `playbook import --map C=TEXT`, or remove the row",
     "transcript_too_long": "check that the transcript belongs to this audio, or remove the row",
-}
-
-
-WARNING_FIXES = {
     "silent": "check the recording; `playbook import` leaves it out",
     "too_short": "usually a cut-off recording; `--min-seconds` sets the bound",
     "too_long": "split it, or raise `--max-seconds` if memory allows",
@@ -63,7 +60,7 @@ def markdown_table():
     rows = ["| reason | what it means | stops training | what to do |", "|---|---|---|---|"]
     for reason, meaning in REASONS.items():
         rows.append("| `{}` | {} | {} | {} |".format(reason, meaning, "yes" if reason in ERRORS else "no",
-                                                    FIXES.get(reason) or WARNING_FIXES[reason]))
+                                                    FIXES[reason]))
     return "\n".join(rows) + "\n"
 
 
@@ -126,7 +123,7 @@ def check_row(row, labels, seen, min_seconds=DEFAULT_MIN_SECONDS, max_seconds=DE
 
 
 def _reason(row, samples, audio_format, labels, first_seen, min_seconds, max_seconds, deep):
-    if audio_format != (SAMPLE_RATE, 1, 2):
+    if audio_format != ENGINE_FORMAT:
         return "wrong_format", "{} Hz, {} channel(s), {}-bit".format(audio_format[0], audio_format[1], 8 * audio_format[2])
     if not row.transcript.strip():
         return "empty_transcript", ""
@@ -223,8 +220,6 @@ def check_dataset(folder, deep=False, min_seconds=DEFAULT_MIN_SECONDS, max_secon
     splits = [split for split in ("train", "dev", "test") if (folder / "{}.csv".format(split)).is_file()]
     if not splits:
         raise UserError("{} holds no train.csv, dev.csv or test.csv.".format(folder))
-    labels, seen, rows = set(read_labels(folder / "alphabet.txt")), {}, {}
-    for split in splits:
-        rows[split] = [check_row(row, labels, seen, min_seconds, max_seconds, deep)
-                       for row in read_rows(folder / "{}.csv".format(split))]
-    return rows
+    labels, seen = read_labels(folder / "alphabet.txt"), {}
+    return {split: check_csv(folder / "{}.csv".format(split), labels, seen, deep, min_seconds, max_seconds)
+            for split in splits}
