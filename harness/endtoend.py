@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jiwer
 
-from . import base_images, docker_cli
+from . import base_images, docker_cli, engine_sources
 from .bake import VARIANTS, bake
 from .container import ProjectContainer
 from .log import HarnessError, log
@@ -48,7 +48,7 @@ def build_image(project: Path, variant: str = "cpu") -> tuple[str, dict]:
     dockerfile = project / "docker" / f"Dockerfile.{variant}"
     provenance = {image: base_images.ensure(image) for image in base_images.base_images(dockerfile)}
     tag = image_tag(project.name, variant)
-    docker_cli.build(project, dockerfile, tag)
+    docker_cli.build(project, dockerfile, tag, build_args=engine_sources.build_args(project))
     return tag, provenance
 
 

@@ -10,18 +10,21 @@ from cookiecutter.main import cookiecutter
 from harness.bake import TEMPLATE, bake, template_defaults
 
 COMBINATIONS = [
-    {"gpu_devcontainer": True},
-    {"gpu_devcontainer": False},
-    {"project_name": "Zoë's Speech Lab", "gpu_devcontainer": True},
-    {"project_name": "Wake Word 2", "project_slug": "wake-word-2", "gpu_devcontainer": False},
+    {"engine": "coqui-stt-training", "gpu_devcontainer": True},
+    {"engine": "coqui-stt-training", "gpu_devcontainer": False},
+    {"engine": "deepspeech-training", "gpu_devcontainer": True},
+    {"engine": "deepspeech-training", "gpu_devcontainer": False},
+    {"project_name": "Zoë's Speech Lab", "engine": "deepspeech-training", "gpu_devcontainer": True},
+    {"project_name": "Wake Word 2", "project_slug": "wake-word-2", "engine": "coqui-stt-training", "gpu_devcontainer": False},
 ]
 GPU_ONLY = [".devcontainer/gpu/devcontainer.json", "docker/Dockerfile.gpu", "docker/requirements.gpu.txt"]
+DEEPSPEECH_ONLY = ["docker/engines/README.md"]
 UNRENDERED = re.compile(r"{{\s*cookiecutter|{%|cookiecutter\.")
 
 
 def test_every_option_is_combined():
     options = [key for key, value in template_defaults().items() if isinstance(value, (bool, list))]
-    assert options == ["gpu_devcontainer"], "a new choice option needs its combinations in COMBINATIONS"
+    assert options == ["engine", "gpu_devcontainer"], "a new choice option needs its combinations in COMBINATIONS"
 
 
 @pytest.mark.parametrize("context", COMBINATIONS, ids=lambda c: "-".join(f"{k}={v}" for k, v in c.items()))
@@ -36,6 +39,12 @@ def test_bake_renders_completely(tmp_path, context):
         assert not UNRENDERED.search(text), f"unrendered template syntax in {path.relative_to(project)}"
     for relative in GPU_ONLY:
         assert (project / relative).exists() == context["gpu_devcontainer"], relative
+    for relative in DEEPSPEECH_ONLY:
+        assert (project / relative).exists() == (context["engine"] == "deepspeech-training"), relative
+    # Each image installs exactly the chosen engine.
+    requirements = (project / "docker/requirements.cpu.txt").read_text(encoding="utf-8")
+    assert ("coqui-stt-training==1.4.0" in requirements) == (context["engine"] == "coqui-stt-training")
+    assert ("ds-ctcdecoder==0.9.3" in requirements) == (context["engine"] == "deepspeech-training")
     assert (project / ".devcontainer/cpu/devcontainer.json").is_file()
     assert (project / "docker/Dockerfile.cpu").is_file()
 

@@ -33,12 +33,21 @@ def _run(playbook, name, labels, flags=None):
 ENGLISH = [" "] + [chr(c) for c in range(97, 123)] + ["'"]
 
 
-def test_cudnn_checkpoints_need_load_cudnn_on_cpu(playbook, tmp_path):
-    _run(playbook, "release", ENGLISH, flags={"n_hidden": 192, "train_cudnn": True})
-    data = _dataset(tmp_path / "new", ENGLISH)
-    with pytest.raises(playbook.UserError, match=r"run 'release' was trained with CuDNN \(train_cudnn\): on a CPU add --set load_cudnn=true"):
-        playbook.finetune("release", "tuned", str(data))
-    assert not (playbook.settings.RUNS / "tuned").exists()
+def test_cudnn_checkpoints_are_loaded_with_load_cudnn_on_a_cpu(playbook, tmp_path):
+    """A CuDNN-trained source (release checkpoints are) loads into the CPU graph with load_cudnn, not a refusal."""
+    from playbook import config
+    release = _run(playbook, "release", ENGLISH)
+    (release / "config.toml").write_text(config.to_toml(dict(config.defaults(), train_cudnn=True)))
+    fresh = _run(playbook, "fresh-run", ENGLISH)
+    tuned_config = config.defaults()
+    _, load_cudnn = playbook.check_compatible("release", ENGLISH, tuned_config, "finetune")
+    assert load_cudnn
+    _, load_cudnn = playbook.check_compatible(fresh.name, ENGLISH, tuned_config, "finetune")
+    assert not load_cudnn
+    with pytest.raises(playbook.UserError, match=r"fine-tuning needs the same alphabet, so use `playbook transfer`"):
+        playbook.check_compatible("release", ENGLISH + ["0"], tuned_config, "finetune")
+    with pytest.raises(playbook.UserError, match=r"run 'release' was trained with n_hidden 192, not 2048"):
+        playbook.check_compatible("release", ENGLISH, dict(tuned_config, n_hidden=2048), "finetune")
 
 
 def test_transfer_refuses_an_impossible_layer_count(playbook, tmp_path):

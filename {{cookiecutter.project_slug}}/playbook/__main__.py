@@ -9,6 +9,7 @@
   evaluate     WER/CER of a checkpoint on a test set, with best, median and worst samples
   export       export a checkpoint to TFLite
   finetune     new run from another run's weights: same alphabet, new data, lower learning rate
+  import-checkpoint  a released checkpoint (DeepSpeech 0.9.3, Coqui STT 1.x) as a read-only run to start from
   transfer     new run for a new alphabet: another run's weights without its output layers
   runs         list runs; checkpoints: list a run's checkpoints
   search       Optuna search over learning rate, dropout and n_hidden
@@ -178,6 +179,11 @@ def _cmd_transfer(args):
                     command_line=args.command_line))
 
 
+def _cmd_import_checkpoint(args):
+    from .training import import_checkpoint
+    _print(import_checkpoint(args.folder, args.name, alphabet=args.alphabet, command_line=args.command_line))
+
+
 def _cmd_runs(args):
     from .training import list_runs
     rows = list_runs()
@@ -186,7 +192,7 @@ def _cmd_runs(args):
     for row in rows:
         row["size"] = "{:.1f} MB".format(row["bytes"] / 1e6)
         row["best_dev_loss"] = "" if row["best_dev_loss"] is None else "{:.3f}".format(row["best_dev_loss"])
-    _table(rows, ["run", "kind", "epochs", "last_step", "best_dev_step", "best_dev_loss", "created", "updated", "size"])
+    _table(rows, ["run", "kind", "engine", "epochs", "last_step", "best_dev_step", "best_dev_loss", "created", "updated", "size"])
 
 
 def _cmd_checkpoints(args):
@@ -321,6 +327,16 @@ def parser():
                                  help="how many output-side layers to re-initialise, 1-5 (default: %(default)s)")
         _settings_options(command)
         command.set_defaults(func=_cmd_finetune if name == "finetune" else _cmd_transfer)
+
+    imported = commands.add_parser("import-checkpoint", help="a released checkpoint folder as a read-only run to start from",
+                                   description="Reads the checkpoint's variables (n_hidden, CuDNN, output size), checks them "
+                                               "against its alphabet and registers it as a run that finetune --from, "
+                                               "transfer --from, evaluate and export take.")
+    imported.add_argument("folder", help="the unpacked checkpoint folder (checkpoint state file, .index/.data/.meta, "
+                                         "flags.txt, alphabet.txt)")
+    imported.add_argument("--name", required=True, help="the run name it gets")
+    imported.add_argument("--alphabet", help="its alphabet.txt, where the folder has none")
+    imported.set_defaults(func=_cmd_import_checkpoint)
 
     runs = commands.add_parser("runs", help="list runs")
     runs.add_argument("--json", action="store_true")

@@ -71,6 +71,8 @@ def _difference(before, after):
 
 
 def preview(specs, csv_path, files=3, name=None, clock=0.5, as_in_training=False, seed=1):
+    from . import engines
+    engines.current().require("augment-preview")
     from coqui_stt_training.util.audio import AUDIO_TYPE_NP
     from coqui_stt_training.util.augmentations import SampleAugmentation, apply_sample_augmentations, parse_augmentation
     from coqui_stt_training.util.config import initialize_globals_from_args

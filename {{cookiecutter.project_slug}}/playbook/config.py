@@ -17,51 +17,61 @@ except ImportError:  # the engine's CPython 3.7
     import tomli as _toml
 
 
+# The engine phases a setting can reach (playbook/engines builds each phase's flags).
+TRAIN, EVALUATE, EXPORT, TUNE = "train", "evaluate", "export", "tune"
+ALL_PHASES = (TRAIN, EVALUATE, EXPORT, TUNE)
+
+
 class Key:
-    def __init__(self, type_, default, flag, when, low=None, high=None, choices=None):
-        self.type, self.default, self.flag, self.when = type_, default, flag, when
+    def __init__(self, type_, default, phases, when, low=None, high=None, choices=None):
+        self.type, self.default, self.when = type_, default, when
+        # Where the engine gets it, as the flag of the same name; () for playbook's own settings.
+        self.phases = tuple(phases)
         self.low, self.high, self.choices = low, high, choices
 
+    def flag_text(self, name):
+        return "--{} ({})".format(name, ", ".join(self.phases)) if self.phases else "(playbook)"
 
-# name -> Key. `flag` is the Coqui STT 1.4.0 flag the key becomes (None: used by playbook itself).
+
+# name -> Key. A key with phases becomes the engine flag of the same name in those phases.
 KEYS = OrderedDict([
-    ("epochs", Key(int, 40, "--epochs", "Raise until the dev loss stops falling; real corpora need 30-100.", 1, 100000)),
-    ("resume_epochs", Key(int, 5, "--epochs (on resume)", "How many more epochs `resume` trains.", 1, 100000)),
-    ("n_hidden", Key(int, 192, "--n_hidden", "Model width. 2048 for release-sized English models; 192-512 for small data or "
+    ("epochs", Key(int, 40, (TRAIN,), "Raise until the dev loss stops falling; real corpora need 30-100.", 1, 100000)),
+    ("resume_epochs", Key(int, 5, (), "How many more epochs `resume` trains.", 1, 100000)),
+    ("n_hidden", Key(int, 192, ALL_PHASES, "Model width. 2048 for release-sized English models; 192-512 for small data or "
                                            "small devices. Fixed for a run and everything fine-tuned from it.", 1, 8192)),
-    ("train_batch_size", Key(int, 8, "--train_batch_size", "As large as memory allows; lower it on an OOM error.", 1, 4096)),
-    ("dev_batch_size", Key(int, 8, "--dev_batch_size", "Only speed; does not change results.", 1, 4096)),
-    ("test_batch_size", Key(int, 8, "--test_batch_size", "Only speed; does not change results.", 1, 4096)),
-    ("learning_rate", Key(float, 0.002, "--learning_rate", "Lower (0.0001-0.0005) when fine-tuning or when the loss jumps about.",
+    ("train_batch_size", Key(int, 8, (TRAIN,), "As large as memory allows; lower it on an OOM error.", 1, 4096)),
+    ("dev_batch_size", Key(int, 8, (TRAIN,), "Only speed; does not change results.", 1, 4096)),
+    ("test_batch_size", Key(int, 8, (EVALUATE, TUNE), "Only speed; does not change results.", 1, 4096)),
+    ("learning_rate", Key(float, 0.002, (TRAIN,), "Lower (0.0001-0.0005) when fine-tuning or when the loss jumps about.",
                           1e-7, 1.0)),
-    ("dropout_rate", Key(float, 0.05, "--dropout_rate", "Raise (0.2-0.4) when the dev loss rises while the training loss falls.",
+    ("dropout_rate", Key(float, 0.05, (TRAIN,), "Raise (0.2-0.4) when the dev loss rises while the training loss falls.",
                          0.0, 0.95)),
-    ("dropout_rate2", Key(float, -1.0, "--dropout_rate2", "Layer 2; -1 means the same as dropout_rate.", -1.0, 0.95)),
-    ("dropout_rate3", Key(float, -1.0, "--dropout_rate3", "Layer 3; -1 means the same as dropout_rate.", -1.0, 0.95)),
-    ("dropout_rate6", Key(float, -1.0, "--dropout_rate6", "Layer 5 (the engine calls it 6); -1 means dropout_rate.", -1.0, 0.95)),
-    ("early_stop", Key(bool, False, "--early_stop", "Turn on for long runs: stops after es_epochs without dev improvement.")),
-    ("es_epochs", Key(int, 25, "--es_epochs", "Patience of early stopping, in epochs.", 1, 10000)),
-    ("es_min_delta", Key(float, 0.05, "--es_min_delta", "Smallest dev-loss drop that counts as improvement.", 0.0, 1000.0)),
-    ("reduce_lr_on_plateau", Key(bool, False, "--reduce_lr_on_plateau", "Turn on for long runs whose dev loss flattens.")),
-    ("plateau_epochs", Key(int, 10, "--plateau_epochs", "Epochs without improvement before the learning rate is cut.", 1, 10000)),
-    ("plateau_reduction", Key(float, 0.1, "--plateau_reduction", "Factor the learning rate is multiplied by on a plateau.",
+    ("dropout_rate2", Key(float, -1.0, (TRAIN,), "Layer 2; -1 means the same as dropout_rate.", -1.0, 0.95)),
+    ("dropout_rate3", Key(float, -1.0, (TRAIN,), "Layer 3; -1 means the same as dropout_rate.", -1.0, 0.95)),
+    ("dropout_rate6", Key(float, -1.0, (TRAIN,), "Layer 5 (the engine calls it 6); -1 means dropout_rate.", -1.0, 0.95)),
+    ("early_stop", Key(bool, False, (TRAIN,), "Turn on for long runs: stops after es_epochs without dev improvement.")),
+    ("es_epochs", Key(int, 25, (TRAIN,), "Patience of early stopping, in epochs.", 1, 10000)),
+    ("es_min_delta", Key(float, 0.05, (TRAIN,), "Smallest dev-loss drop that counts as improvement.", 0.0, 1000.0)),
+    ("reduce_lr_on_plateau", Key(bool, False, (TRAIN,), "Turn on for long runs whose dev loss flattens.")),
+    ("plateau_epochs", Key(int, 10, (TRAIN,), "Epochs without improvement before the learning rate is cut.", 1, 10000)),
+    ("plateau_reduction", Key(float, 0.1, (TRAIN,), "Factor the learning rate is multiplied by on a plateau.",
                               0.0001, 0.9999)),
-    ("feature_cache", Key(bool, False, "--feature_cache", "Turn on for large corpora: MFCCs are computed once, under "
+    ("feature_cache", Key(bool, False, (TRAIN,), "Turn on for large corpora: MFCCs are computed once, under "
                                                          "/data/cache/<run>. Freezes augmentations unless cache_for_epochs > 0.")),
-    ("cache_for_epochs", Key(int, 0, "--cache_for_epochs", "Rebuild the feature cache every N epochs (0: never).", 0, 10000)),
-    ("checkpoint_secs", Key(int, 60, "--checkpoint_secs", "Seconds between in-epoch checkpoints: how much work a crash can cost.",
+    ("cache_for_epochs", Key(int, 0, (TRAIN,), "Rebuild the feature cache every N epochs (0: never).", 0, 10000)),
+    ("checkpoint_secs", Key(int, 60, (TRAIN,), "Seconds between in-epoch checkpoints: how much work a crash can cost.",
                             0, 86400)),
-    ("max_to_keep", Key(int, 3, "--max_to_keep", "How many `train-N` checkpoints are kept; best_dev keeps one.", 1, 1000)),
-    ("random_seed", Key(int, 4568, "--random_seed", "Change to measure how much results vary between runs.", 0, 2 ** 31 - 1)),
-    ("train_cudnn", Key(bool, False, "--train_cudnn", "NVIDIA GPUs only: faster LSTM; its checkpoints then need load_cudnn on a CPU.")),
-    ("load_cudnn", Key(bool, False, "--load_cudnn", "Load checkpoints trained with train_cudnn (such as release checkpoints) on a CPU.")),
-    ("augment", Key(list, [], "--augment", "Augmentation specs such as \"volume[p=0.1,dbfs=-10:-40]\", or a preset such as "
+    ("max_to_keep", Key(int, 3, (TRAIN,), "How many `train-N` checkpoints are kept; best_dev keeps one.", 1, 1000)),
+    ("random_seed", Key(int, 4568, (TRAIN, TUNE), "Change to measure how much results vary between runs.", 0, 2 ** 31 - 1)),
+    ("train_cudnn", Key(bool, False, (TRAIN,), "NVIDIA GPUs only: faster LSTM; its checkpoints then need load_cudnn on a CPU.")),
+    ("load_cudnn", Key(bool, False, (TRAIN,), "Load checkpoints trained with train_cudnn (such as release checkpoints) on a CPU.")),
+    ("augment", Key(list, [], (TRAIN,), "Augmentation specs such as \"volume[p=0.1,dbfs=-10:-40]\", or a preset such as "
                                            "\"preset:light\" (see the Augmentation chapter).")),
-    ("export_quantize", Key(bool, True, "--export_quantize", "Dynamic-range quantisation: about 4x smaller, usually no accuracy loss.")),
-    ("export_author_id", Key(str, "author", "--export_author_id", "Your name or organisation, in the model card (playbook.toml sets it).")),
-    ("export_model_name", Key(str, "model", "--export_model_name", "The model's name in its model card (playbook.toml sets it).")),
-    ("export_model_version", Key(str, "0.0.1", "--export_model_version", "Bump for every model you ship.")),
-    ("export_language", Key(str, "en", "--export_language", "BCP-47 language tag of the model.")),
+    ("export_quantize", Key(bool, True, (EXPORT,), "Dynamic-range quantisation: about 4x smaller, usually no accuracy loss.")),
+    ("export_author_id", Key(str, "author", (EXPORT,), "Your name or organisation, in the model card (playbook.toml sets it).")),
+    ("export_model_name", Key(str, "model", (EXPORT,), "The model's name in its model card (playbook.toml sets it).")),
+    ("export_model_version", Key(str, "0.0.1", (EXPORT,), "Bump for every model you ship.")),
+    ("export_language", Key(str, "en", (EXPORT,), "BCP-47 language tag of the model.")),
 ])
 
 
@@ -153,7 +163,7 @@ def to_toml(config, documented=False):
     for name, value in config.items():
         if documented and name in KEYS:
             key = KEYS[name]
-            lines.append("# {} (default {}; engine flag {})".format(key.when, _toml_value(key.default), key.flag))
+            lines.append("# {} (default {}; engine flag {})".format(key.when, _toml_value(key.default), key.flag_text(name)))
         lines.append("{} = {}".format(name, _toml_value(value)))
         if documented:
             lines.append("")
@@ -161,7 +171,7 @@ def to_toml(config, documented=False):
 
 
 def markdown_table():
-    rows = ["| key | default | engine flag | when to change it |", "|---|---|---|---|"]
+    rows = ["| key | default | engine flag (phases) | when to change it |", "|---|---|---|---|"]
     for name, key in KEYS.items():
-        rows.append("| `{}` | `{}` | `{}` | {} |".format(name, _toml_value(key.default), key.flag, key.when))
+        rows.append("| `{}` | `{}` | `{}` | {} |".format(name, _toml_value(key.default), key.flag_text(name), key.when))
     return "\n".join(rows) + "\n"

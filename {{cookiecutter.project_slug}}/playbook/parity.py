@@ -7,10 +7,12 @@ Three checks, run from the engine's interpreter (CPython 3.7, TensorFlow 1.15):
   most likely label, and whether the engine's decoder writes the same text from either
   interpreter's probabilities (what a user sees: with dynamic-range quantised weights the two
   interpreters quantise activations on the fly and their probabilities differ by up to ~1e-2);
-- decoder: stt_device.beam_search (CPython 3.11, no TensorFlow) and the engine's
-  coqui-stt-ctcdecoder on the same probabilities and scorer must write the same text;
-- whole path: the device runtime's text against Coqui STT's native client (`stt` 1.4.0:
-  its own TFLite, features and C++ decoder) on the same audio, model and scorer.
+- decoder: stt_device.beam_search (CPython 3.11, no TensorFlow) and the engine's own
+  decoder (coqui-stt-ctcdecoder 1.4.0 or ds-ctcdecoder 0.9.3) on the same probabilities and
+  scorer must write the same text;
+- whole path: the device runtime's text against the engine's native client (Coqui's `stt`
+  1.4.0 or DeepSpeech's `deepspeech-tflite` 0.9.3: its own TFLite, features and C++ decoder)
+  on the same audio, model and scorer.
 """
 import json
 import subprocess
@@ -24,22 +26,23 @@ from .errors import UserError
 
 def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=None, hot_words=None):
     import numpy as np
-    from coqui_stt_ctcdecoder import Alphabet, Scorer, ctc_beam_search_decoder
+    from . import engines
     from . import scorer as packages
-    alphabet = Alphabet(str(run / "alphabet.txt"))
+    engine = engines.current()
+    decoder = engine.decoder()
+    alphabet = decoder.Alphabet(str(run / "alphabet.txt"))
     engine_scorer = None
     if scorer is not None:
         package = packages.read_package(scorer)
         alpha = package.alpha if alpha is None else alpha
         beta = package.beta if beta is None else beta
-        engine_scorer = Scorer(alpha, beta, str(scorer), alphabet)
-    # TensorFlow's own TFLite interpreter, fed by the device runtime's code, and Coqui's native client.
-    import stt
+        engine_scorer = decoder.Scorer(alpha, beta, str(scorer), alphabet)
+    # TensorFlow's own TFLite interpreter, fed by the device runtime's code, and the engine's native client.
     import tensorflow as tf
     from stt_device.audio import for_model
     from stt_device.model import TfliteModel
     reference = TfliteModel(model, interpreter_class=tf.lite.Interpreter)
-    native = stt.Model(str(model))
+    native = engine.native_model(model)
     native.setBeamWidth(beam_width)
     if scorer is not None:
         native.enableExternalScorer(str(scorer))
@@ -59,19 +62,18 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
             raise UserError("the device runtime failed: {}".format(result.stderr.strip().splitlines()[-1:]))
         device = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
         rows = []
-        engine_hot_words = {w.encode("utf-8"): float(b) for w, b in (hot_words or {}).items()}
+        engine_hot_words = {w: float(b) for w, b in (hot_words or {}).items()}
         for item in device:
             probs = np.load(str(Path(probs_dir) / (Path(item["file"]).stem + ".npy"))).astype(np.float64)
             started = time.perf_counter()
-            decoded = ctc_beam_search_decoder(probs, alphabet, beam_width, scorer=engine_scorer, hot_words=engine_hot_words)
+            engine_text = engine.decode(probs, alphabet, beam_width, scorer=engine_scorer, hot_words=engine_hot_words)
             engine_seconds = time.perf_counter() - started
-            engine_text = decoded[0].transcript.strip()
             audio = for_model(item["file"], reference.sample_rate)
             # The engine's whole TFLite path: the model's own feature subgraph, then the acoustic model.
             engine_features = reference.features_by_subgraph(audio)
             engine_probs = reference.probabilities(engine_features)
-            interpreter_text = ctc_beam_search_decoder(engine_probs.astype(np.float64), alphabet, beam_width, scorer=engine_scorer,
-                                                       hot_words=engine_hot_words)[0].transcript.strip()
+            interpreter_text = engine.decode(engine_probs.astype(np.float64), alphabet, beam_width, scorer=engine_scorer,
+                                             hot_words=engine_hot_words)
             native_text = native.stt((audio * 32768).astype(np.int16)).strip()
             rows.append({"file": item["file"], "device": item["transcript"], "engine": engine_text, "native": native_text,
                          "same": item["transcript"] == engine_text, "same_as_native": item["transcript"] == native_text,
@@ -84,7 +86,7 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
                          "audio_seconds": item["audio_seconds"],
                          "device_decode_seconds": item["decode_seconds"], "engine_decode_seconds": round(engine_seconds, 4)})
     audio = sum(row["audio_seconds"] for row in rows) or 1.0
-    return {"model": str(model), "scorer": str(scorer) if scorer else None, "beam_width": beam_width,
+    return {"engine": engine.describe(), "native_client": engine.native_package, "model": str(model), "scorer": str(scorer) if scorer else None, "beam_width": beam_width,
             "alpha": alpha, "beta": beta, "hot_words": hot_words or {}, "files": len(rows),
             "agree": sum(row["same"] for row in rows), "agree_with_native": sum(row["same_as_native"] for row in rows),
             "agree_across_interpreters": sum(row["same_across_interpreters"] for row in rows),

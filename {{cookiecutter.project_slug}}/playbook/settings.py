@@ -32,5 +32,10 @@ EXPORT_PYTHON = os.environ.get("PLAYBOOK_EXPORT_PYTHON", sys.executable)
 
 SAMPLE_RATE = 16000
 
+
+def gpu_visible():
+    """Whether an NVIDIA GPU is passed into this container (its device nodes exist)."""
+    return any(Path("/dev").glob("nvidia[0-9]*"))
+
 # Project-wide settings every new run starts from (between the defaults and a run's --config).
 PROJECT_CONFIG = Path(os.environ.get("PLAYBOOK_PROJECT_CONFIG", str(Path(__file__).resolve().parent.parent / "playbook.toml")))

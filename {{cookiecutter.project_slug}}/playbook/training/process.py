@@ -1,0 +1,69 @@
+"""One engine invocation for a run: the command the engine module builds, run with its output
+streamed, each epoch's losses appended to the run's epochs.jsonl and the invocation itself to
+invocations.jsonl (start, then end with exit code and steps)."""
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import uuid
+
+from .. import config as configuration
+from .. import engines
+from .. import settings
+from ..errors import UserError
+from .runs import checkpoint_step, now
+
+# Both engines log these lines (show_progressbar off).
+TRAIN_LINE = re.compile(r"Finished training epoch (\d+) - loss: ([0-9.eE+-]+|nan|inf)")
+DEV_LINE = re.compile(r"Finished validating epoch (\d+) on .* - loss: ([0-9.eE+-]+|nan|inf)")
+
+
+def _log(run, entry):
+    with open(str(run / "invocations.jsonl"), "a") as log:
+        log.write(json.dumps(entry) + "\n")
+
+
+def _epoch_offset(run):
+    path = run / "epochs.jsonl"
+    return sum(1 for line in path.open() if '"train_loss"' in line) if path.is_file() else 0
+
+
+def run_engine(phase, flags, run, command_line, config=None, env=None):
+    """Run the engine's PHASE with FLAGS (built by playbook.engines); returns its output."""
+    engine = engines.current()
+    python = settings.EXPORT_PYTHON if phase == "export" else sys.executable
+    command = engine.command(python, phase, flags)
+    invocation = uuid.uuid4().hex[:8]
+    _log(run, {"event": "start", "invocation": invocation, "time": now(), "command": command_line, "engine": engine.describe(),
+               "engine_phase": phase, "config_hash": configuration.digest(config) if config else None,
+               "start_step": checkpoint_step(run / "checkpoints", "checkpoint")})
+    print("$ " + " ".join(command), flush=True)
+    started, offset, epochs = time.time(), _epoch_offset(run), {}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, bufsize=1,
+                               env=dict(os.environ, **(env or {})))
+    output = []
+    with open(str(run / "epochs.jsonl"), "a") as epoch_log:
+        for line in process.stdout:
+            output.append(line)
+            sys.stdout.write(line)
+            sys.stdout.flush()
+            train, dev = TRAIN_LINE.search(line), DEV_LINE.search(line)
+            if train:
+                epochs[int(train.group(1))] = {"epoch": offset + int(train.group(1)), "invocation": invocation,
+                                               "train_loss": float(train.group(2))}
+            if dev and int(dev.group(1)) in epochs:
+                record = epochs.pop(int(dev.group(1)))
+                record["dev_loss"] = float(dev.group(2))
+                epoch_log.write(json.dumps(record) + "\n")
+                epoch_log.flush()
+        for record in epochs.values():  # epochs without validation (no dev set)
+            epoch_log.write(json.dumps(record) + "\n")
+    code = process.wait()
+    _log(run, {"event": "end", "invocation": invocation, "time": now(), "exit_code": code,
+               "seconds": round(time.time() - started, 1), "end_step": checkpoint_step(run / "checkpoints", "checkpoint")})
+    if code != 0:
+        raise UserError("the engine's {} step ({}) failed with exit code {}; its messages are above.".format(
+            phase, engine.modules[phase], code))
+    return "".join(output)

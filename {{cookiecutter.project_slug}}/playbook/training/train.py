@@ -1,0 +1,137 @@
+"""Training a run: a fresh one, resume, fine-tune and transfer (each one engine invocation)."""
+import sys
+from pathlib import Path
+
+from .. import augment
+from .. import config as configuration
+from .. import engines
+from .. import settings
+from ..errors import UserError
+from . import runs
+from .plots import write_curves
+from .process import run_engine
+
+
+def check_augmentations(config):
+    """What the engine would only find out in a data-loading worker: an overlay source that is not there."""
+    missing = [source for source in augment.sources(config["augment"]) if not Path(source).is_file()]
+    if missing:
+        raise UserError("augment: the overlay source {} does not exist; {}.".format(missing[0], (
+            "make it with `playbook noise`" if missing[0] == augment.SYNTHETIC_NOISE else
+            "make one from your own audio with `playbook noise --from FOLDER`")))
+
+
+def check_settings(config):
+    """Everything about the settings that can be refused before a run folder exists."""
+    engines.current().check(config)
+    check_augmentations(config)
+
+
+def _train(run, config, epochs, load, command_line, load_dir=None, check=False, **source):
+    """One training invocation of RUN. CHECK the dataset's rows first (resume; a new run's were checked
+    before its folder was made). SOURCE: drop_source_layers, reinitialize_learning_rate, load_cudnn."""
+    engine = engines.current()
+    files = runs.dataset_files(runs.meta(run)["dataset"], alphabet=run / "alphabet.txt", check=check)
+    feature_cache = None
+    if config["feature_cache"]:
+        # TensorFlow writes the cache files under this prefix; their folder must exist.
+        (settings.CACHE / run.name).mkdir(parents=True, exist_ok=True)
+        feature_cache = settings.CACHE / run.name / "features"
+    if config["augment"]:
+        warning = augment.cache_warning(config)
+        if warning:
+            print("warning: " + warning, file=sys.stderr, flush=True)
+    load_cudnn = source.pop("load_cudnn", False)
+    flags = engine.train_flags(config, train_csv=files["train"], dev_csv=files["dev"], alphabet=run / "alphabet.txt",
+                               save_dir=run / "checkpoints", load_dir=load_dir or run / "checkpoints", load=load,
+                               epochs=epochs, summary_dir=run / "checkpoints" / "summaries", feature_cache=feature_cache,
+                               **source)
+    if load_cudnn:
+        flags["load_cudnn"] = True
+    run_engine("train", flags, run, command_line, config)
+    try:
+        write_curves(run)
+    except Exception as error:  # a missing plot must not fail a finished training
+        print("note: no loss curves ({})".format(error), flush=True)
+    return runs.summary(run.name)
+
+
+def train(name, dataset, config_file=None, overrides=(), command_line=""):
+    config = configuration.resolve(config_file=config_file, overrides=overrides)
+    runs.dataset_files(dataset)
+    check_settings(config)
+    run = runs.new_run(name, dataset, config, "fresh", engines.current())
+    return _train(run, config, config["epochs"], "init", command_line)
+
+
+def resume(name, load="last", epochs=None, command_line=""):
+    run, config = runs.load_run(name)
+    runs.require_writable(run)
+    if runs.checkpoint_step(run / "checkpoints", "checkpoint") is None:
+        raise UserError("run '{}' has no saved checkpoint to resume from; start it again under a new name.".format(name))
+    check_settings(config)
+    kept = runs.keep_best(run)
+    if kept:
+        print("kept {} in {} (the engine may replace best_dev during this resume)".format(kept, run / "kept"), flush=True)
+    return _train(run, config, epochs or config["resume_epochs"], load, command_line, check=True)
+
+
+def check_compatible(source, target_labels, config, kind):
+    """Refuse, before TensorFlow starts, what the engine would fail on (or silently change).
+    Returns the source run and whether its checkpoint must be loaded with load_cudnn."""
+    source_run, source_config = runs.load_run(source)
+    if config["n_hidden"] != source_config["n_hidden"]:
+        raise UserError("run '{}' was trained with n_hidden {}, not {}: checkpoints only load into the same width, "
+                        "so drop the n_hidden setting (or train a fresh run).".format(source, source_config["n_hidden"], config["n_hidden"]))
+    source_labels = runs.labels(source_run / "alphabet.txt")
+    load_cudnn = False
+    if runs.trained_with_cudnn(source_run) and not config["train_cudnn"]:
+        if settings.gpu_visible():
+            raise UserError("run '{}' was trained with CuDNN: on this GPU add --set train_cudnn=true.".format(source))
+        # A CuDNN checkpoint loads into the CPU graph with fresh optimiser moments for the LSTM.
+        print("note: run '{}' was trained with CuDNN; loading it with load_cudnn (its LSTM's Adam moments start afresh).".format(
+            source), flush=True)
+        load_cudnn = True
+    if kind == "finetune" and target_labels != source_labels:
+        raise UserError("the new alphabet has {} labels and run '{}' has {}: fine-tuning needs the same alphabet, "
+                        "so use `playbook transfer` to learn a new one.".format(len(target_labels), source, len(source_labels)))
+    if kind == "transfer" and target_labels == source_labels:
+        print("note: the alphabet is the same as run '{}'s; `playbook finetune` keeps the output layer too.".format(source), flush=True)
+    return source_run, load_cudnn
+
+
+def _from_source(kind, source, name, dataset, config, load, command_line, drop_layers=0):
+    check_settings(config)
+    target_labels = runs.labels(runs.dataset_files(dataset, check=False)["alphabet"])
+    source_run, load_cudnn = check_compatible(source, target_labels, config, kind)
+    load_dir, method, loaded = runs.stage_checkpoint(source_run, load)
+    record = {"run": source, "checkpoint": loaded}
+    if drop_layers:
+        record["drop_layers"] = drop_layers
+    source_engine = runs.meta(source_run).get("engine")
+    if source_engine:
+        record["engine"] = source_engine
+    run = runs.new_run(name, dataset, config, kind, engines.current(), source=record)
+    try:
+        return _train(run, config, config["epochs"], method, command_line, load_dir=load_dir, drop_source_layers=drop_layers,
+                      reinitialize_learning_rate=True, load_cudnn=load_cudnn)
+    finally:
+        runs.unstage(load_dir)
+
+
+def finetune(source, name, dataset, config_file=None, overrides=(), load="best", command_line=""):
+    """A new run seeded from SOURCE's weights: same alphabet and width, new data, lower learning rate."""
+    _, source_config = runs.load_run(source)
+    base = dict(source_config)
+    base["learning_rate"] = source_config["learning_rate"] / 10.0
+    config = configuration.resolve(base=base, config_file=config_file, overrides=overrides)
+    return _from_source("finetune", source, name, dataset, config, load, command_line)
+
+
+def transfer(source, name, dataset, drop_layers=1, config_file=None, overrides=(), load="best", command_line=""):
+    """A new run for a new alphabet: SOURCE's weights without its last DROP_LAYERS layers."""
+    if not 1 <= drop_layers <= 5:
+        raise UserError("--drop-layers must be 1 to 5 (1 drops the output layer only), not {}.".format(drop_layers))
+    _, source_config = runs.load_run(source)
+    config = configuration.resolve(base=source_config, config_file=config_file, overrides=overrides)
+    return _from_source("transfer", source, name, dataset, config, load, command_line, drop_layers=drop_layers)
