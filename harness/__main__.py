@@ -1,4 +1,4 @@
-"""python -m harness run [--variant cpu] [--keep] | chapters [NAME...]
+"""python -m harness run [--variant cpu] [--engine NAME] [--keep] | chapters [NAME...]
 
 run: bakes the template, builds the variant's image and runs the starter commands in a
 container end to end; writes reports/demo.json and reports/demo.md.
@@ -8,7 +8,7 @@ import argparse
 import json
 import sys
 
-from .bake import VARIANTS
+from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS
 from .log import HarnessError
 
 
@@ -17,6 +17,8 @@ def main(argv=None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="bake, build, train, resume, export and transcribe in the container")
     run.add_argument("--variant", choices=sorted(VARIANTS), default="cpu")
+    run.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
+                     help="the template's engine answer (default: %(default)s)")
     run.add_argument("--keep", action="store_true", help="leave the container and its data volume in place for inspection")
     chapters = commands.add_parser("chapters", help="execute the generated project's Playbook chapters in its container")
     chapters.add_argument("names", nargs="*", metavar="NAME", help="chapters to run (default: all)")
@@ -30,7 +32,8 @@ def main(argv=None) -> int:
             print(json.dumps(report, indent=2))
             return 0 if all(r["passed"] for r in report.values()) else 1
         from . import endtoend
-        report = endtoend.run(variant=args.variant, keep=args.keep)
+        report = endtoend.run(variant=args.variant, engine=args.engine, keep=args.keep,
+                              report_name="demo" if args.engine == DEFAULT_ENGINE else f"demo-{args.engine}")
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -14,6 +14,13 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 VARIANTS = {
     "cpu": {},
 }
+# Template answers per engine: the default bakes as the template does; another engine gets a
+# project (image, volumes) of its own name, so both can be built and run side by side.
+ENGINES = {
+    "coqui-stt-training": {},
+    "deepspeech-training": {"engine": "deepspeech-training", "project_slug": "speech-to-text-deepspeech"},
+}
+DEFAULT_ENGINE = "coqui-stt-training"
 
 
 def template_defaults() -> dict:

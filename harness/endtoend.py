@@ -15,7 +15,7 @@ from pathlib import Path
 import jiwer
 
 from . import base_images, docker_cli, engine_sources
-from .bake import VARIANTS, bake
+from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, bake
 from .container import ProjectContainer
 from .log import HarnessError, log
 
@@ -48,7 +48,7 @@ def build_image(project: Path, variant: str = "cpu") -> tuple[str, dict]:
     dockerfile = project / "docker" / f"Dockerfile.{variant}"
     provenance = {image: base_images.ensure(image) for image in base_images.base_images(dockerfile)}
     tag = image_tag(project.name, variant)
-    docker_cli.build(project, dockerfile, tag, build_args=engine_sources.build_args(project))
+    docker_cli.build(project, dockerfile, tag, build_args=engine_sources.build_args(project, dockerfile))
     return tag, provenance
 
 
@@ -101,13 +101,16 @@ def score(reference: str, hypothesis: str) -> dict:
 
 
 def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "reports", report_name: str = "demo",
-        settings: dict | None = None) -> dict:
+        settings: dict | None = None, engine: str = DEFAULT_ENGINE) -> dict:
     """`settings` go into the baked project's playbook.toml (bench/model_spread.py sets random_seed)."""
     docker_cli.require_daemon()
     stages = Stages()
     report: dict = {"variant": variant, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "settings": settings or {}}
+    # DeepSpeech 0.9.3 always quantises its TFLite export: no float export, no float parity.
+    float_export_possible = engine == "coqui-stt-training"
     with stages.stage("bake"):
-        project = bake(WORK / variant, VARIANTS[variant], settings)
+        work = WORK / (variant if engine == DEFAULT_ENGINE else f"{variant}-{engine}")
+        project = bake(work, {**VARIANTS[variant], **ENGINES[engine]}, settings)
     with stages.stage("image_build"):
         tag, report["base_images"] = build_image(project, "cpu")
     report["image"] = tag
@@ -118,6 +121,10 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
             box.run(["make", "sample"], "sample")
         with stages.stage("train"):
             box.run(["make", "train", f"RUN={RUN}"], "train")
+        record = json.loads(box.run(["cat", f"/data/runs/{RUN}/run.json"], "run.json", stream=False))
+        report["engine"] = {"name": record["engine"], "version": record["engine_version"]}
+        if record["engine"] != engine:
+            raise HarnessError(f"the project was baked with engine {engine}, but its run was trained by {record['engine']}.")
         with stages.stage("checkpoints"):
             last, trained_step = checkpoint_state(box, "checkpoint")
             best, best_step = checkpoint_state(box, "best_dev_checkpoint")
@@ -134,12 +141,13 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
         report["steps"] = {"after_train": trained_step, "best_dev_after_train": best_step, "after_resume": resumed_step}
         with stages.stage("export"):
             # The float export first: `--run` commands take the newest export, which must be the quantised one.
-            float_export = last_json(box.run(["playbook", "export", "--run", RUN, "--float"], "export --float", stream=False))
+            float_export = (last_json(box.run(["playbook", "export", "--run", RUN, "--float"], "export --float", stream=False))
+                            if float_export_possible else None)
             exported = last_json(box.run(["make", "-s", "export", f"RUN={RUN}"], "export"))
             card = box.run(["cat", exported["model_card"]], "model card", stream=False)
         report["model"] = exported["model"]
         report["model_size_bytes"] = exported["model_bytes"]
-        report["float_model_size_bytes"] = float_export["model_bytes"]
+        report["float_model_size_bytes"] = float_export["model_bytes"] if float_export else None
         report["model_card"] = card
         with stages.stage("transcribe"):
             samples = held_out_set(box)
@@ -172,19 +180,21 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                                        "decoder-parity", stream=False))
             # The float export too: dynamic-range quantised kernels differ between TF 1.15's TFLite and
             # tflite-runtime 2.14 (how activations are quantised on the fly); float kernels agree closely.
-            float_parity = last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--scorer", "sample",
-                                              "--model", float_export["model"], *files], "decoder-parity --float", stream=False))
+            float_parity = (last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--scorer", "sample",
+                                               "--model", float_export["model"], *files], "decoder-parity --float", stream=False))
+                            if float_export else {})
         report["scorer"] = {"package_bytes": built["package"]["bytes"], "vocabulary": built["normalisation"]["vocabulary"],
                             "parity_agree": parity["agree"], "parity_files": parity["files"],
                             "parity_max_probability_difference": parity["max_probability_difference"],
                             "parity_max_feature_difference": parity["max_feature_difference"],
                             "parity_frames": parity["frames"], "parity_argmax_differences": parity["argmax_differences"],
                             "parity_agree_across_interpreters": parity["agree_across_interpreters"],
-                            "float_parity_max_probability_difference": float_parity["max_probability_difference"],
-                            "float_parity_argmax_differences": float_parity["argmax_differences"],
-                            "float_parity_agree_across_interpreters": float_parity["agree_across_interpreters"],
-                            "float_parity_agree": float_parity["agree"],
+                            "float_parity_max_probability_difference": float_parity.get("max_probability_difference"),
+                            "float_parity_argmax_differences": float_parity.get("argmax_differences"),
+                            "float_parity_agree_across_interpreters": float_parity.get("agree_across_interpreters"),
+                            "float_parity_agree": float_parity.get("agree"),
                             "parity_agree_with_native_client": parity["agree_with_native"],
+                            "native_client": parity["native_client"],
                             "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
                                                  decode_seconds=result["decode_seconds"])
                                             for row, result in zip(samples, scored)]}
@@ -241,7 +251,8 @@ def write_report(report: dict, report_dir: Path, name: str) -> None:
 
 
 def markdown(report: dict) -> str:
-    lines = [f"# End-to-end run: {report['variant']} variant", "",
+    float_parity = report["scorer"]["float_parity_max_probability_difference"]
+    lines = [f"# End-to-end run: {report['variant']} variant, {report['engine']['name']} {report['engine']['version']}", "",
              f"Image `{report['image']}`: {report['image_size_bytes'] / 1e6:.0f} MB; base images: "
              + ", ".join(f"`{k}` ({v})" for k, v in report["base_images"].items()) + ".",
              f"Model `{report['model']}`: {report['model_size_bytes'] / 1e3:.0f} kB.",
@@ -249,9 +260,10 @@ def markdown(report: dict) -> str:
              f"Held-out set: CER **{report['cer']:.3f}**, WER {report['wer']:.3f} over {len(report['transcripts'])} files "
              f"(greedy decoding); with the sample's scorer CER {report['scorer']['cer']:.3f}, WER {report['scorer']['wer']:.3f} "
              f"(device and engine decoders agree on {report['scorer']['parity_agree']} of {report['scorer']['parity_files']}; "
-             f"Coqui's native client writes the same text for {report['scorer']['parity_agree_with_native_client']}; "
-             f"probabilities within {report['scorer']['parity_max_probability_difference']:.1e} of TensorFlow 1.15's own TFLite, "
-             f"{report['scorer']['float_parity_max_probability_difference']:.1e} for the float export).",
+             f"the engine's native client (`{report['scorer']['native_client']}`) writes the same text for "
+             f"{report['scorer']['parity_agree_with_native_client']}; "
+             f"probabilities within {report['scorer']['parity_max_probability_difference']:.1e} of TensorFlow 1.15's own TFLite"
+             + (f", {float_parity:.1e} for the float export)." if float_parity is not None else "; this engine has no float export)."),
              f"Device image `{report['device_image']}` ({report['device_image_bytes'] / 1e6:.0f} MB, TensorFlow "
              f"{'absent' if report['device']['tensorflow_absent'] else 'PRESENT'}): with the scorer CER {report['device']['cer']:.3f}, "
              f"WER {report['device']['wer']:.3f}; {report['device']['same_as_project_image']} of {len(report['device']['transcripts'])} "

@@ -19,10 +19,10 @@ DEEPSPEECH_ARCHIVE = "DeepSpeech-0.9.3.tar.gz"
 DEEPSPEECH_SHA256 = "d1981e510f2803f2021985d82209963751d671247a8f10614f0af152c9276f4e"
 
 
-def build_args(project: Path) -> dict:
-    """The build arguments the project's images need here ({} for an engine from PyPI)."""
+def build_args(project: Path, dockerfile: Path) -> dict:
+    """The build arguments DOCKERFILE needs here ({} for an engine from PyPI, or an image without one)."""
     engines = project / "docker" / "engines"
-    if not engines.is_dir():
+    if not engines.is_dir() or "ARG DEEPSPEECH_SOURCE" not in dockerfile.read_text(encoding="utf-8"):
         return {}
     archive = SOURCES / DEEPSPEECH_ARCHIVE
     if not archive.is_file():

@@ -50,6 +50,16 @@ def cpu_image(docker_engine, tmp_path_factory):
     return tag
 
 
+@pytest.fixture(scope="session")
+def deepspeech_image(docker_engine, tmp_path_factory):
+    """The CPU image of a bake with engine=deepspeech-training (DeepSpeech 0.9.3 from its source archive)."""
+    from harness.bake import ENGINES, bake
+    from harness.endtoend import build_image
+    project = bake(tmp_path_factory.mktemp("deepspeech-bake"), ENGINES["deepspeech-training"])
+    tag, _ = build_image(project, "cpu")
+    return tag, project
+
+
 @pytest.fixture()
 def template_playbook(monkeypatch):
     """Import the template's own `playbook` package afresh (so settings read this test's environment)."""

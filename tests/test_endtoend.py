@@ -1,4 +1,5 @@
-"""The default template trains, resumes, exports, transcribes and decodes with a scorer in its CPU container."""
+"""The template, baked with each engine, trains, resumes, exports, transcribes and decodes with a scorer in its CPU
+container (`python -m harness run --engine NAME`)."""
 import json
 
 import pytest
@@ -8,12 +9,26 @@ from harness import endtoend, model_bounds as bounds
 pytestmark = pytest.mark.container
 
 
-@pytest.fixture(scope="module")
-def report(docker_engine, tmp_path_factory):
+ENGINE_VERSIONS = {"coqui-stt-training": "1.4.0", "deepspeech-training": "0.9.3"}
+
+
+@pytest.fixture(scope="module", params=sorted(ENGINE_VERSIONS))
+def report(docker_engine, tmp_path_factory, request):
     report_dir = tmp_path_factory.mktemp("reports")
-    result = endtoend.run(variant="cpu", report_dir=report_dir)
+    result = endtoend.run(variant="cpu", report_dir=report_dir, engine=request.param)
     result["_dir"] = report_dir
     return result
+
+
+def has_float_export(report):
+    return report["engine"]["name"] == "coqui-stt-training"
+
+
+def test_the_run_and_the_report_name_the_engine(report):
+    saved = json.loads((report["_dir"] / "demo.json").read_text())
+    assert saved["engine"]["version"] == ENGINE_VERSIONS[saved["engine"]["name"]]
+    assert f"{saved['engine']['name']} {saved['engine']['version']}" in (report["_dir"] / "demo.md").read_text()
+    assert f"({saved['engine']['name']} {saved['engine']['version']})" in report["model_card"]
 
 
 def test_report_files_hold_the_required_fields(report):
@@ -65,6 +80,8 @@ def test_device_probabilities_match_tensorflows_own_tflite_interpreter(report):
     # TensorFlow 1.15's tf.lite, for the same audio; the float export: the same kernels up to rounding.
     parity = report["scorer"]
     assert parity["parity_max_feature_difference"] < bounds.FEATURE_DIFFERENCE
+    if not has_float_export(report):
+        pytest.skip("deepspeech-training 0.9.3 always quantises its export: there is no float model to compare")
     assert parity["float_parity_max_probability_difference"] < bounds.FLOAT_PROBABILITY_DIFFERENCE
     assert parity["float_parity_agree"] == 10
     assert parity["float_parity_agree_across_interpreters"] == 10
@@ -104,7 +121,10 @@ def score_cer(reference, hypothesis):
 
 
 def test_float_export_and_model_card(report):
-    assert report["float_model_size_bytes"] > 2.5 * report["model_size_bytes"]
+    if has_float_export(report):
+        assert report["float_model_size_bytes"] > 2.5 * report["model_size_bytes"]
+    else:
+        assert report["float_model_size_bytes"] is None
     card = report["model_card"]
     assert "dynamic-range quantised" in card and "n_hidden 192" in card
     assert "26 MFCCs per 32.0 ms window, every 20.0 ms" in card

@@ -11,10 +11,11 @@ GPU_BASE = "nvcr.io/nvidia/tensorflow:23.03-tf1-py3"
 
 
 @pytest.mark.container
-def test_gpu_dockerfile_parses(docker_engine, tmp_path):
+@pytest.mark.parametrize("engine", ["coqui-stt-training", "deepspeech-training"])
+def test_gpu_dockerfile_parses(docker_engine, tmp_path, engine):
     """BuildKit parses every instruction before it resolves images, so asking for a stage that does not
     exist proves the file parses without reaching NVIDIA's registry (a parse error would come first)."""
-    project = bake(tmp_path, {"gpu_devcontainer": True})
+    project = bake(tmp_path, {"gpu_devcontainer": True, "engine": engine})
     result = docker_engine.docker("build", "--target", "no-such-stage", "-f", str(project / "docker/Dockerfile.gpu"),
                                   str(project), check=False)
     assert result.returncode != 0
