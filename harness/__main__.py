@@ -1,4 +1,4 @@
-"""python -m harness run [--variant cpu] [--engine NAME] [--keep] | chapters [NAME...]
+"""python -m harness run [--variant cpu] [--engine NAME] [--keep] | chapters [--engine NAME] [NAME...]
 
 run: bakes the template, builds the variant's image and runs the starter commands in a
 container end to end; writes reports/demo.json and reports/demo.md.
@@ -22,13 +22,15 @@ def main(argv=None) -> int:
     run.add_argument("--keep", action="store_true", help="leave the container and its data volume in place for inspection")
     chapters = commands.add_parser("chapters", help="execute the generated project's Playbook chapters in its container")
     chapters.add_argument("names", nargs="*", metavar="NAME", help="chapters to run (default: all)")
+    chapters.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
+                          help="the template's engine answer (default: %(default)s)")
     args = parser.parse_args(argv)
     try:
         from . import docker_cli
         docker_cli.require_daemon()
         if args.command == "chapters":
             from . import chapters as chapter_runner
-            report = chapter_runner.run(args.names)
+            report = chapter_runner.run(args.names, engine=args.engine)
             print(json.dumps(report, indent=2))
             return 0 if all(r["passed"] for r in report.values()) else 1
         from . import endtoend

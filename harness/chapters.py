@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import base_images, docker_cli, emulation
-from .bake import VARIANTS, bake
+from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, bake
 from .container import ProjectContainer
 from .endtoend import REPO, WORK, build_image, last_json_object
 from .log import HarnessError, log
@@ -30,6 +30,9 @@ BLOCK = re.compile(r"(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?```sh 
 # The chapters' project: its own slug, so that its data volume (<slug>-data, as the docs name it)
 # can never be one a user of the default slug keeps real data in.
 CHAPTERS_CONTEXT = {"project_slug": "playbook-chapters"}
+# A command the project's engine cannot run says so in one sentence, `error: COMMAND: ENGINE ...`
+# (playbook/engines: Engine.require and Engine.check); such a block is recorded as skipped, with it.
+ENGINE_CANNOT = re.compile(r"^error: ([a-z_-]+(?: = \S+)?): ((?:coqui-stt|deepspeech)-training .*)$", re.M)
 HOST_BLOCK_TIMEOUT = 1800
 
 
@@ -113,6 +116,11 @@ def run_chapter(image: str, project: Path, name: str) -> dict:
                 else:
                     output = box.run(["bash", "-euo", "pipefail", "-c", block.code], f"{name}#{number}")
             except HarnessError as error:
+                cannot = ENGINE_CANNOT.search(str(error))
+                if cannot:
+                    log(f"chapter {name}: block {number} SKIPPED: the engine cannot: {cannot.group(0)}")
+                    result["skipped_blocks"].append({"number": number, "reason": cannot.group(0), "metrics": sorted(block.metrics)})
+                    continue
                 result["failed_block"] = {"number": number, "code": block.code, "error": str(error)}
                 break
             if block.metrics:
@@ -131,9 +139,13 @@ def run_chapter(image: str, project: Path, name: str) -> dict:
 
 
 def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path = REPO / "reports",
-        settings: dict | None = None) -> dict:
+        settings: dict | None = None, engine: str = DEFAULT_ENGINE) -> dict:
     """`settings` go into the baked project's playbook.toml (bench/model_spread.py sets random_seed)."""
-    project = bake(WORK / f"chapters-{variant}", {**VARIANTS[variant], **CHAPTERS_CONTEXT}, settings)
+    context = {**VARIANTS[variant], **ENGINES[engine], **CHAPTERS_CONTEXT}
+    if engine != DEFAULT_ENGINE:
+        context["project_slug"] = f"{CHAPTERS_CONTEXT['project_slug']}-{engine.split('-')[0]}"
+    project = bake(WORK / (f"chapters-{variant}" if engine == DEFAULT_ENGINE else f"chapters-{variant}-{engine}"), context,
+                   settings)
     known = available(project)
     chosen = names or known
     unknown = [n for n in chosen if n not in known]
@@ -142,7 +154,7 @@ def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path =
     image, _ = build_image(project, "cpu")
     report = {name: run_chapter(image, project, name) for name in chosen}
     report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / "chapters.json"
+    path = report_dir / ("chapters.json" if engine == DEFAULT_ENGINE else f"chapters-{engine}.json")
     previous = json.loads(path.read_text()) if path.exists() and names else {}
     path.write_text(json.dumps({**previous, **report}, indent=2) + "\n")
     log(f"report: {path}")

@@ -12,9 +12,35 @@ from harness.bake import TEMPLATE, bake
 CHAPTERS = ["augmentation", "checkpoints", "data", "hyperparameters", "scorer", "tflite"]
 
 
+# With engine=deepspeech-training CI runs the chapters that drive the engine through every phase (train,
+# resume, evaluate, export, finetune, transfer, tune-scorer, import); Augmentation (its previews need
+# Coqui's augmentation API), Hyperparameters (the search is engine-neutral code over `train`) and TFLite
+# (the device runtime does not know the engine; the end-to-end run checks a DeepSpeech export on it) are
+# left to the default engine to keep CI within its time.
+DEEPSPEECH_CHAPTERS = ["checkpoints", "data", "scorer"]
+
+
 @pytest.fixture(scope="module")
 def report(docker_engine, tmp_path_factory):
     return chapters.run(report_dir=tmp_path_factory.mktemp("reports"))
+
+
+@pytest.fixture(scope="module")
+def deepspeech_report(docker_engine, tmp_path_factory):
+    return chapters.run(DEEPSPEECH_CHAPTERS, report_dir=tmp_path_factory.mktemp("reports"), engine="deepspeech-training")
+
+
+@pytest.mark.container
+def test_the_chapters_run_unchanged_with_the_deepspeech_engine(deepspeech_report):
+    assert sorted(deepspeech_report) == DEEPSPEECH_CHAPTERS
+    for name, result in deepspeech_report.items():
+        assert result["passed"], f"chapter {name} failed: {json.dumps(result.get('failed_block'), indent=2)}"
+        assert result["skipped_blocks"] == [], result["skipped_blocks"]
+    checkpoints, scorer = deepspeech_report["checkpoints"]["metrics"], deepspeech_report["scorer"]["metrics"]
+    assert checkpoints["finetune_first_dev_loss"] < bounds.FINETUNE_FIRST_DEV_LOSS_RATIO * checkpoints["base_first_dev_loss"]
+    assert checkpoints["transfer_epochs"] == 3
+    assert scorer["wer_with_scorer"] < scorer["wer_without_scorer"], scorer
+    assert deepspeech_report["data"]["metrics"]["trained_on_import"] is True
 
 
 @pytest.mark.container

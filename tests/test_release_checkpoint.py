@@ -15,16 +15,16 @@ the LSTM are absent, which is what `load_cudnn` exists for.
 """
 import io
 import json
-import tarfile
 
 import pytest
 
 from harness.bake import bake
 from harness.container import ProjectContainer
-from harness.endtoend import build_image, last_json, score
+from harness.endtoend import REPO, last_json, score
 
 pytestmark = pytest.mark.container
 
+REPORTS = REPO / "reports"  # release-checkpoint.json: the figures below, for the record
 WIDTH = 2048
 STEP = 1466475  # the step of the 0.9.3 release's best_dev checkpoint
 
@@ -178,6 +178,14 @@ def release(deepspeech_image, cpu_image, tmp_path_factory):
         back = _json(box, "playbook finetune --from base-in-coqui --run back-in-deepspeech --dataset /data/datasets/small "
                           "--set epochs=1", "finetune back under deepspeech")
         back_record = json.loads(box.run(["cat", "/data/runs/back-in-deepspeech/run.json"], "run.json", stream=False))
+    figures = {"release_first_dev_loss_after_one_epoch": tuned["first_dev_loss"],
+               "fresh_2048_first_dev_loss_after_one_epoch": fresh["first_dev_loss"],
+               "base_192_best_dev_loss": base["best_dev_loss"], "release_eval": release_eval["wer"],
+               "base_eval": base_eval["wer"], "transfer_first_dev_loss": transferred["first_dev_loss"],
+               "export_bytes": exported["model_bytes"], "deepspeech_to_coqui_first_dev_loss": to_coqui["first_dev_loss"],
+               "coqui_to_deepspeech_first_dev_loss": back["first_dev_loss"]}
+    REPORTS.mkdir(exist_ok=True)
+    (REPORTS / "release-checkpoint.json").write_text(json.dumps(figures, indent=2) + "\n")
     return {"base": base, "base_eval": base_eval, "made": made, "listing": listing, "refused": refused, "imported": imported,
             "again": again, "resume_refused": resume_refused, "release_eval": release_eval, "tuned": tuned, "fresh": fresh,
             "transferred": transferred, "exported": exported, "transcripts": transcripts, "references": references,
@@ -222,7 +230,8 @@ def test_finetune_from_the_release_starts_far_below_a_fresh_run(release):
     tuned, fresh = release["tuned"]["first_dev_loss"], release["fresh"]["first_dev_loss"]
     assert tuned < 0.5 * fresh, (tuned, fresh)
     # CuDNN checkpoint on a CPU: loaded with load_cudnn, recorded with its source.
-    assert "--load_cudnn=true" in release["tuned_log"]
+    starts = [json.loads(line) for line in release["tuned_log"].splitlines() if '"start"' in line]
+    assert "--load_cudnn=true" in starts[-1]["engine_command"]
     assert release["tuned_record"]["source"] == {"run": "release", "checkpoint": f"best_dev-{STEP}",
                                                  "engine": "deepspeech-training"}
     assert release["tuned_record"]["engine"] == "deepspeech-training" and release["tuned_record"]["engine_version"] == "0.9.3"

@@ -150,7 +150,7 @@ def digest(config):
     return hashlib.sha256(json.dumps(config, sort_keys=True).encode()).hexdigest()[:12]
 
 
-def _toml_value(value):
+def toml_value(value):
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, (list, str)):
@@ -163,8 +163,8 @@ def to_toml(config, documented=False):
     for name, value in config.items():
         if documented and name in KEYS:
             key = KEYS[name]
-            lines.append("# {} (default {}; engine flag {})".format(key.when, _toml_value(key.default), key.flag_text(name)))
-        lines.append("{} = {}".format(name, _toml_value(value)))
+            lines.append("# {} (default {}; engine flag {})".format(key.when, toml_value(key.default), key.flag_text(name)))
+        lines.append("{} = {}".format(name, toml_value(value)))
         if documented:
             lines.append("")
     return "\n".join(lines) + "\n"
@@ -173,5 +173,5 @@ def to_toml(config, documented=False):
 def markdown_table():
     rows = ["| key | default | engine flag (phases) | when to change it |", "|---|---|---|---|"]
     for name, key in KEYS.items():
-        rows.append("| `{}` | `{}` | `{}` | {} |".format(name, _toml_value(key.default), key.flag_text(name), key.when))
+        rows.append("| `{}` | `{}` | `{}` | {} |".format(name, toml_value(key.default), key.flag_text(name), key.when))
     return "\n".join(rows) + "\n"

@@ -23,15 +23,20 @@ class Engine:
     package = None             # its Python package
     decoder_package = None     # its CTC decoder (Python bindings)
     native_package = None      # its native client (own TFLite + C++ decoder), the parity reference
-    modules = {}               # phase -> the module run with `python -m`
+    # phase -> the module run with `python -m`; these two are playbook's wrappers of the engine's own code.
+    modules = {"evaluate_hot_words": "playbook.engines.evaluate_hot_words", "tune": "playbook.engines.lm_optimize"}
     # setting -> (value the engine always uses, why it cannot change and what to use instead)
     lacks = {}
     # command -> why this engine cannot run it and what to use instead
     cannot = {}
-    # Flags only this engine has, added to every phase (quiet logs; no pre-training test batch).
-    quiet_flags = {}
+    # Added to every phase: no progress bar (the epoch lines are read from the log), and Coqui's
+    # pre-training test batch off.
+    always_flags = {}
     # The flag its evaluate and LM optimiser take the beam width from.
     beam_width_flag = "beam_width"
+    # Its decoder's Scorer method that loads a package file, and the text of one decoder result.
+    scorer_loader = None
+    transcript = None
 
     def version(self):
         spec = importlib.util.find_spec(self.package)
@@ -52,7 +57,7 @@ class Engine:
         """Refuse a setting this engine cannot honour, before anything starts."""
         for name, (fixed, why) in self.lacks.items():
             if config.get(name, fixed) != fixed:
-                raise UserError("{} = {}: {} {}".format(name, configuration._toml_value(config[name]), self.name, why))
+                raise UserError("{} = {}: {} {}".format(name, configuration.toml_value(config[name]), self.name, why))
 
     def setting_flags(self, config, phase):
         """The run config's settings that reach PHASE, as flags of the same name."""
@@ -73,7 +78,7 @@ class Engine:
     def command(self, python, phase, flags):
         """[python, -u, -m, module, flags...]; flags written as this engine parses them."""
         command = [str(python), "-u", "-m", self.modules[phase]]
-        for key, value in dict(flags, **self.quiet_flags).items():
+        for key, value in dict(flags, **self.always_flags).items():
             command += self.flag(key, value)
         return command
 
@@ -134,11 +139,16 @@ class Engine:
 
     def load_scorer(self, path, alphabet_path):
         """(error code, scorer) from the engine's own decoder; code 0 means it loaded."""
-        raise NotImplementedError
+        decoder = self.decoder()
+        scorer = decoder.Scorer()
+        code = getattr(scorer, self.scorer_loader)(str(path).encode("utf-8"), decoder.Alphabet(str(alphabet_path)))
+        return code, scorer
 
     def decode(self, probabilities, alphabet, beam_width, scorer=None, hot_words=None):
         """The best transcript of one utterance's per-frame probabilities; HOT_WORDS: {word: boost}."""
-        raise NotImplementedError
+        results = self.decoder().ctc_beam_search_decoder(probabilities, alphabet, beam_width, scorer=scorer,
+                                                         hot_words=bytes_keys(hot_words))
+        return self.transcript(results[0]).strip()
 
     def word_log_probability(self, scorer, word):
         return scorer.get_log_cond_prob([word.encode("utf-8")], False, False)

@@ -5,7 +5,7 @@ augmentation. It has no export module (train.py exports when given --export_dir)
 `export_quantize` (its TFLite export is always dynamic-range quantised) and the warp
 augmentation's parameters have their older names.
 """
-from . import Engine, bytes_keys
+from . import Engine
 
 # coqui-stt-training's warp parameters (playbook's grammar) -> DeepSpeech 0.9.3's.
 WARP_PARAMETERS = {"num_t": "nt", "num_f": "nf", "warp_t": "wt", "warp_f": "wf"}
@@ -16,15 +16,17 @@ class DeepSpeech(Engine):
     package = "deepspeech_training"
     decoder_package = "ds_ctcdecoder"
     native_package = "deepspeech"
-    modules = {"train": "deepspeech_training.train", "evaluate": "deepspeech_training.evaluate",
-               "evaluate_hot_words": "playbook.engines.evaluate_hot_words", "export": "deepspeech_training.train",
-               "tune": "playbook.engines.lm_optimize"}
+    # No export module: train.py exports when given --export_dir.
+    modules = dict(Engine.modules, train="deepspeech_training.train", evaluate="deepspeech_training.evaluate",
+                   export="deepspeech_training.train")
     lacks = {"export_quantize": (True, "always quantises its TFLite export (dynamic range, int8 weights); for a "
                                        "float export bake the project with engine coqui-stt-training.")}
     cannot = {"augment-preview": "0.9.3 has no way to initialise its augmentation code outside a training run "
                                  "(its bin/play.py is not installed); the specs mean the same in both engines, so "
                                  "preview them in a project baked with engine coqui-stt-training, or train with them."}
-    quiet_flags = {"show_progressbar": False}
+    always_flags = {"show_progressbar": False}
+    scorer_loader = "init"
+    transcript = staticmethod(lambda result: result[1])  # (confidence, text)
 
     def flag(self, key, value):
         if key == "augment":
@@ -50,14 +52,3 @@ class DeepSpeech(Engine):
             key, equals, value = parameter.partition("=")
             renamed.append(WARP_PARAMETERS.get(key, key) + equals + value)
         return "warp[{}]".format(",".join(renamed))
-
-    def load_scorer(self, path, alphabet_path):
-        decoder = self.decoder()
-        scorer = decoder.Scorer()
-        code = scorer.init(str(path).encode("utf-8"), decoder.Alphabet(str(alphabet_path)))
-        return code, scorer
-
-    def decode(self, probabilities, alphabet, beam_width, scorer=None, hot_words=None):
-        decoded = self.decoder().ctc_beam_search_decoder(probabilities, alphabet, beam_width, scorer=scorer,
-                                                         hot_words=bytes_keys(hot_words))
-        return decoded[0][1].strip()

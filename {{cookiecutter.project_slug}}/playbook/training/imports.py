@@ -18,7 +18,6 @@ import shutil
 from pathlib import Path
 
 from .. import config as configuration
-from .. import settings
 from ..errors import UserError
 from . import runs
 

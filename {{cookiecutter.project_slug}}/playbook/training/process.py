@@ -37,7 +37,7 @@ def run_engine(phase, flags, run, command_line, config=None, env=None):
     command = engine.command(python, phase, flags)
     invocation = uuid.uuid4().hex[:8]
     _log(run, {"event": "start", "invocation": invocation, "time": now(), "command": command_line, "engine": engine.describe(),
-               "engine_phase": phase, "config_hash": configuration.digest(config) if config else None,
+               "engine_phase": phase, "engine_command": command, "config_hash": configuration.digest(config) if config else None,
                "start_step": checkpoint_step(run / "checkpoints", "checkpoint")})
     print("$ " + " ".join(command), flush=True)
     started, offset, epochs = time.time(), _epoch_offset(run), {}
