@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jiwer
 
-from . import base_images, docker_cli, engine_sources
+from . import base_images, docker_cli, emulation, engine_sources
 from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, bake
 from .container import ProjectContainer
 from .log import HarnessError, log
@@ -23,6 +23,7 @@ REPO = Path(__file__).resolve().parent.parent
 WORK = REPO / ".harness"
 RUN = "demo"
 CHECKPOINT_SUFFIXES = (".index", ".meta", ".data-00000-of-00001")
+ARM64, ARM64_BASE = "linux/arm64", "arm64v8/debian:bookworm-slim"
 
 
 class Stages:
@@ -225,6 +226,26 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                                           "transcript": streamed[-1]["transcript"], "original": on_device[0]["transcript"]},
                             "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"])
                                             for row, result in zip(samples, on_device)]}
+        if engine != DEFAULT_ENGINE:
+            # The same export in the arm64 device image (emulated): the default engine's exports run there in the
+            # TFLite chapter; this is another engine's.
+            reason = emulation.unavailable(ARM64)
+            if reason:
+                report["device_arm64"] = {"skipped": reason}
+            else:
+                with stages.stage("device_arm64"):
+                    base_images.ensure(ARM64_BASE)
+                    arm64_tag = image_tag(project.name, "device-arm64")
+                    docker_cli.build(project, project / "docker" / "Dockerfile.device", arm64_tag,
+                                     build_args={"RUNTIME_BASE": ARM64_BASE}, platform=ARM64)
+                    output = docker_cli.docker("run", "--rm", "--platform", ARM64, "-v", f"{box.volume}:/data:ro", arm64_tag,
+                                               "--model", exported["model"], "--scorer", "/data/lm/sample/kenlm.scorer",
+                                               "--json", *files)
+                    on_arm64 = [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
+                report["device_arm64"] = {"image_bytes": docker_cli.image_size(arm64_tag),
+                                          "same_as_amd64": sum(a["transcript"] == b["transcript"]
+                                                               for a, b in zip(on_arm64, on_device)),
+                                          "files": len(on_arm64)}
         scorer_refs = [t["reference"] for t in report["scorer"]["transcripts"]]
         scorer_hyps = [t["hypothesis"] for t in report["scorer"]["transcripts"]]
         report["scorer"]["cer"] = round(jiwer.cer(scorer_refs, scorer_hyps), 4)
@@ -267,7 +288,10 @@ def markdown(report: dict) -> str:
              f"Device image `{report['device_image']}` ({report['device_image_bytes'] / 1e6:.0f} MB, TensorFlow "
              f"{'absent' if report['device']['tensorflow_absent'] else 'PRESENT'}): with the scorer CER {report['device']['cer']:.3f}, "
              f"WER {report['device']['wer']:.3f}; {report['device']['same_as_project_image']} of {len(report['device']['transcripts'])} "
-             "transcripts the same as in the project image.", "",
+             "transcripts the same as in the project image."
+             + (f" In the arm64 device image (emulated), {report['device_arm64']['same_as_amd64']} of "
+                f"{report['device_arm64']['files']} the same as on amd64." if "same_as_amd64" in report.get("device_arm64", {})
+                else ""), "",
              "| stage | seconds |", "|---|---:|"]
     lines += [f"| {name} | {seconds} |" for name, seconds in report["stages"].items()]
     lines += [f"| **total** | **{report['total_seconds']}** |", "", "| reference | hypothesis | CER | WER |", "|---|---|---:|---:|"]

@@ -105,6 +105,16 @@ def test_device_image_is_small_has_no_tensorflow_and_transcribes(report):
     assert report["device"]["cer"] <= bounds.HELD_OUT_CER
 
 
+def test_another_engines_export_transcribes_alike_in_the_arm64_device_image(report, unavailable):
+    if report["engine"]["name"] == "coqui-stt-training":
+        pytest.skip("the default engine's export runs in the arm64 device image in the TFLite chapter (test_chapters.py)")
+    arm64 = report["device_arm64"]
+    if "skipped" in arm64:
+        unavailable(arm64["skipped"])
+    assert arm64["files"] == 10 and arm64["same_as_amd64"] == 10, arm64
+    assert arm64["image_bytes"] <= 200e6
+
+
 def test_streaming_gives_the_same_text_with_intermediate_results(report):
     device = report["device"]
     assert device["streamed_same"] == 10
