@@ -85,3 +85,24 @@ def test_phases_run_the_engines_modules(engines):
     assert deepspeech.beam_width_flag == "beam_width" and coqui.beam_width_flag == "export_beam_width"
     with pytest.raises(engines.UserError, match="unknown engine 'kaldi'"):
         engines.by_name("kaldi")
+
+
+def test_import_reads_either_engines_flags_and_refuses_an_incomplete_folder(template_playbook, tmp_path, monkeypatch):
+    monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
+    imports = template_playbook("playbook.training.imports")
+    (tmp_path / "coqui").mkdir()
+    (tmp_path / "coqui" / "flags.txt").write_text('{"n_hidden": 2048, "train_cudnn": true}')
+    assert imports.read_flags(tmp_path / "coqui" / "flags.txt") == ("coqui-stt-training", {"n_hidden": 2048, "train_cudnn": True})
+    (tmp_path / "ds").mkdir()
+    (tmp_path / "ds" / "flags.txt").write_text("--n_hidden=2048\n--train_cudnn\n--noearly_stop\n")
+    assert imports.read_flags(tmp_path / "ds" / "flags.txt") == (
+        "deepspeech-training", {"n_hidden": "2048", "train_cudnn": "true", "early_stop": "false"})
+    assert imports.read_flags(tmp_path / "none.txt") == (None, {})
+    with pytest.raises(imports.UserError, match=r"holds no checkpoint \(no \*\.index file\)"):
+        imports.inspect(tmp_path / "ds")
+    (tmp_path / "ds" / "best_dev-5.index").write_text("")
+    (tmp_path / "ds" / "checkpoint").write_text('model_checkpoint_path: "/elsewhere/best_dev-5"\n')
+    with pytest.raises(imports.UserError, match=r"lacks best_dev-5\.data-00000-of-00001, best_dev-5\.meta of checkpoint best_dev-5"):
+        imports.inspect(tmp_path / "ds")
+    with pytest.raises(imports.UserError, match=r"is not a folder"):
+        imports.inspect(tmp_path / "missing")
