@@ -86,8 +86,9 @@ class Engine:
         raise NotImplementedError
 
     def train_flags(self, config, *, train_csv, dev_csv, alphabet, save_dir, load_dir, load, epochs, summary_dir,
-                    feature_cache=None, drop_source_layers=0, reinitialize_learning_rate=False):
-        """Train, resume, fine-tune and transfer: LOAD ('init', 'last', 'best') from LOAD_DIR, save to SAVE_DIR."""
+                    feature_cache=None, drop_source_layers=0, reinitialize_learning_rate=False, load_cudnn=False):
+        """Train, resume, fine-tune and transfer: LOAD ('init', 'last', 'best') from LOAD_DIR, save to SAVE_DIR.
+        LOAD_CUDNN: the source checkpoint was trained with CuDNN (this invocation only; not the run's setting)."""
         self.check(config)
         flags = {"train_files": [train_csv], "dev_files": [dev_csv], "alphabet_config_path": alphabet,
                  "load_checkpoint_dir": load_dir, "save_checkpoint_dir": save_dir, "summary_dir": summary_dir,
@@ -101,6 +102,8 @@ class Engine:
         if reinitialize_learning_rate:
             # The learning rate is a variable in the checkpoint; without this the source's rate would be restored.
             flags["force_initialize_learning_rate"] = True
+        if load_cudnn:
+            flags["load_cudnn"] = True
         return flags
 
     def evaluate_flags(self, config, *, checkpoint_dir, load, test_csv, alphabet, output, beam_width,

@@ -41,13 +41,10 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
         warning = augment.cache_warning(config)
         if warning:
             print("warning: " + warning, file=sys.stderr, flush=True)
-    load_cudnn = source.pop("load_cudnn", False)
     flags = engine.train_flags(config, train_csv=files["train"], dev_csv=files["dev"], alphabet=run / "alphabet.txt",
                                save_dir=run / "checkpoints", load_dir=load_dir or run / "checkpoints", load=load,
                                epochs=epochs, summary_dir=run / "checkpoints" / "summaries", feature_cache=feature_cache,
                                **source)
-    if load_cudnn:
-        flags["load_cudnn"] = True
     run_engine("train", flags, run, command_line, config)
     try:
         write_curves(run)
