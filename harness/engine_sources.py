@@ -13,7 +13,19 @@ from pathlib import Path
 from .log import HarnessError
 
 REPO = Path(__file__).resolve().parent.parent
-SOURCES = Path(os.environ.get("PLAYBOOK_ENGINE_SOURCES", str(REPO.parent / "shared" / "engines")))
+
+
+def _sources() -> Path:
+    """PLAYBOOK_ENGINE_SOURCES, else the nearest shared/engines/ beside the repository or above it."""
+    if os.environ.get("PLAYBOOK_ENGINE_SOURCES"):
+        return Path(os.environ["PLAYBOOK_ENGINE_SOURCES"])
+    for folder in REPO.parents:
+        if (folder / "shared" / "engines").is_dir():
+            return folder / "shared" / "engines"
+    return REPO.parent / "shared" / "engines"
+
+
+SOURCES = _sources()
 # `git archive --prefix=DeepSpeech-0.9.3/ v0.9.3` of mozilla/DeepSpeech (commit f2e9c858...).
 DEEPSPEECH_ARCHIVE = "DeepSpeech-0.9.3.tar.gz"
 DEEPSPEECH_SHA256 = "d1981e510f2803f2021985d82209963751d671247a8f10614f0af152c9276f4e"
