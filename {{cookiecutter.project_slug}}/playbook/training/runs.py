@@ -78,12 +78,13 @@ def trained_with_cudnn(run):
 
 
 def new_run(name, dataset, config, kind, engine, source=None):
+    """RUN's folder, for a DATASET whose rows the caller has checked."""
     run = run_dir(name)
     if run.exists():
         raise UserError("run '{}' already exists in {}; continue it with `make resume RUN={}` or pick a new RUN name.".format(
             name, run, name))
     dataset = Path(dataset).resolve()
-    files = dataset_files(dataset)
+    files = dataset_files(dataset, check=False)
     run.mkdir(parents=True)
     shutil.copy(str(files["alphabet"]), str(run / "alphabet.txt"))
     (run / "config.toml").write_text(configuration.to_toml(config))
