@@ -75,7 +75,8 @@ def resume(name, load="last", epochs=None, command_line=""):
 
 def check_compatible(source, target_labels, config, kind):
     """Refuse, before TensorFlow starts, what the engine would fail on (or silently change).
-    Returns the source run and whether its checkpoint must be loaded with load_cudnn."""
+    Returns the source run and whether its checkpoint must be loaded with load_cudnn (a CuDNN source on a CPU;
+    on a GPU the new run's CONFIG gets train_cudnn instead)."""
     source_run, source_config = runs.load_run(source)
     if config["n_hidden"] != source_config["n_hidden"]:
         raise UserError("run '{}' was trained with n_hidden {}, not {}: checkpoints only load into the same width, "
@@ -84,11 +85,15 @@ def check_compatible(source, target_labels, config, kind):
     load_cudnn = False
     if runs.trained_with_cudnn(source_run) and not config["train_cudnn"]:
         if settings.gpu_visible():
-            raise UserError("run '{}' was trained with CuDNN: on this GPU add --set train_cudnn=true.".format(source))
-        # A CuDNN checkpoint loads into the CPU graph with fresh optimiser moments for the LSTM.
-        print("note: run '{}' was trained with CuDNN; loading it with load_cudnn (its LSTM's Adam moments start afresh).".format(
-            source), flush=True)
-        load_cudnn = True
+            # The new run trains with CuDNN too (its config says so, for its resumes).
+            print("note: run '{}' was trained with CuDNN; the new run trains with train_cudnn on this GPU.".format(source),
+                  flush=True)
+            config["train_cudnn"] = True
+        else:
+            # A CuDNN checkpoint loads into the CPU graph with fresh optimiser moments for the LSTM.
+            print("note: run '{}' was trained with CuDNN; loading it with load_cudnn (its LSTM's Adam moments start "
+                  "afresh).".format(source), flush=True)
+            load_cudnn = True
     if kind == "finetune" and target_labels != source_labels:
         raise UserError("the new alphabet has {} labels and run '{}' has {}: fine-tuning needs the same alphabet, "
                         "so use `playbook transfer` to learn a new one.".format(len(target_labels), source, len(source_labels)))
