@@ -71,3 +71,13 @@ def test_named_checkpoints_are_checked(playbook):
     with pytest.raises(playbook.UserError, match=r"run 'base' has no checkpoint train-99"):
         playbook.export("base", "train-99")
     assert not (run / ".staging").exists() or not any((run / ".staging").iterdir())
+
+
+def test_a_taken_run_name_is_refused_first_and_left_as_it_was(playbook, tmp_path):
+    run = _run(playbook, "taken", ENGLISH)
+    before = (run / "run.json").read_text()
+    for start in (lambda: playbook.train("taken", str(tmp_path / "no-dataset")),
+                  lambda: playbook.finetune("taken", "taken", str(tmp_path / "no-dataset"))):
+        with pytest.raises(playbook.UserError, match=r"run 'taken' already exists in .*; continue it with `make resume RUN=taken`"):
+            start()
+    assert (run / "run.json").read_text() == before

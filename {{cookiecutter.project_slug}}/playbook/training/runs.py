@@ -77,12 +77,18 @@ def trained_with_cudnn(run):
     return bool(configuration.resolve(config_file=run / "config.toml")["train_cudnn"])
 
 
-def new_run(name, dataset, config, kind, engine, source=None):
-    """RUN's folder, for a DATASET whose rows the caller has checked."""
+def require_new(name):
+    """The folder a new run NAME gets; refused when that run exists (it is never written over)."""
     run = run_dir(name)
     if run.exists():
         raise UserError("run '{}' already exists in {}; continue it with `make resume RUN={}` or pick a new RUN name.".format(
             name, run, name))
+    return run
+
+
+def new_run(name, dataset, config, kind, engine, source=None):
+    """RUN's folder, for a DATASET whose rows the caller has checked."""
+    run = require_new(name)
     dataset = Path(dataset).resolve()
     files = dataset_files(dataset, check=False)
     run.mkdir(parents=True)

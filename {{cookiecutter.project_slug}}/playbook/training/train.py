@@ -55,7 +55,8 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
 
 def train(name, dataset, config_file=None, overrides=(), command_line=""):
     config = configuration.resolve(config_file=config_file, overrides=overrides)
-    runs.dataset_files(dataset)  # its files and every row, before anything else
+    runs.require_new(name)
+    runs.dataset_files(dataset)  # its files and every row, before the engine's settings
     check_settings(config)
     run = runs.new_run(name, dataset, config, "fresh", engines.current())
     return _train(run, config, config["epochs"], "init", command_line)
@@ -103,6 +104,7 @@ def check_compatible(source, target_labels, config, kind):
 
 
 def _from_source(kind, source, name, dataset, config, load, command_line, drop_layers=0):
+    runs.require_new(name)
     check_settings(config)
     target_labels = runs.labels(runs.dataset_files(dataset)["alphabet"])
     source_run, load_cudnn = check_compatible(source, target_labels, config, kind)
