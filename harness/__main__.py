@@ -8,7 +8,7 @@ import argparse
 import json
 import sys
 
-from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS
+from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, engine_named
 from .log import HarnessError
 
 
@@ -35,7 +35,7 @@ def main(argv=None) -> int:
             return 0 if all(r["passed"] for r in report.values()) else 1
         from . import endtoend
         report = endtoend.run(variant=args.variant, engine=args.engine, keep=args.keep,
-                              report_name="demo" if args.engine == DEFAULT_ENGINE else f"demo-{args.engine}")
+                              report_name=engine_named("demo", args.engine))
     except HarnessError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

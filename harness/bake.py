@@ -21,6 +21,13 @@ ENGINES = {
     "deepspeech-training": {"engine": "deepspeech-training", "project_slug": "speech-to-text-deepspeech"},
 }
 DEFAULT_ENGINE = "coqui-stt-training"
+# The engines that can write a float TFLite export (deepspeech-training 0.9.3 always quantises).
+FLOAT_EXPORT_ENGINES = {"coqui-stt-training"}
+
+
+def engine_named(name: str, engine: str) -> str:
+    """NAME for the default engine, NAME-ENGINE for another: work folders and reports of both side by side."""
+    return name if engine == DEFAULT_ENGINE else f"{name}-{engine}"
 
 
 def template_defaults() -> dict:

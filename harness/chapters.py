@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import base_images, docker_cli, emulation
-from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, bake
+from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
 from .endtoend import REPO, WORK, build_image, last_json_object
 from .log import HarnessError, log
@@ -32,7 +32,7 @@ BLOCK = re.compile(r"(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?```sh 
 CHAPTERS_CONTEXT = {"project_slug": "playbook-chapters"}
 # A command the project's engine cannot run says so in one sentence, `error: COMMAND: ENGINE ...`
 # (playbook/engines: Engine.require and Engine.check); such a block is recorded as skipped, with it.
-ENGINE_CANNOT = re.compile(r"^error: ([a-z_-]+(?: = \S+)?): ((?:coqui-stt|deepspeech)-training .*)$", re.M)
+ENGINE_CANNOT = re.compile(r"^error: ([a-z_-]+(?: = \S+)?): ((?:%s) .*)$" % "|".join(map(re.escape, ENGINES)), re.M)
 HOST_BLOCK_TIMEOUT = 1800
 
 
@@ -144,8 +144,7 @@ def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path =
     context = {**VARIANTS[variant], **ENGINES[engine], **CHAPTERS_CONTEXT}
     if engine != DEFAULT_ENGINE:
         context["project_slug"] = f"{CHAPTERS_CONTEXT['project_slug']}-{engine.split('-')[0]}"
-    project = bake(WORK / (f"chapters-{variant}" if engine == DEFAULT_ENGINE else f"chapters-{variant}-{engine}"), context,
-                   settings)
+    project = bake(WORK / engine_named(f"chapters-{variant}", engine), context, settings)
     known = available(project)
     chosen = names or known
     unknown = [n for n in chosen if n not in known]
@@ -154,7 +153,7 @@ def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path =
     image, _ = build_image(project, "cpu")
     report = {name: run_chapter(image, project, name) for name in chosen}
     report_dir.mkdir(parents=True, exist_ok=True)
-    path = report_dir / ("chapters.json" if engine == DEFAULT_ENGINE else f"chapters-{engine}.json")
+    path = report_dir / f"{engine_named('chapters', engine)}.json"
     previous = json.loads(path.read_text()) if path.exists() and names else {}
     path.write_text(json.dumps({**previous, **report}, indent=2) + "\n")
     log(f"report: {path}")

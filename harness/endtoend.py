@@ -15,7 +15,7 @@ from pathlib import Path
 import jiwer
 
 from . import base_images, docker_cli, emulation, engine_sources
-from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, bake
+from .bake import DEFAULT_ENGINE, ENGINES, FLOAT_EXPORT_ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
 from .log import HarnessError, log
 
@@ -107,11 +107,10 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
     docker_cli.require_daemon()
     stages = Stages()
     report: dict = {"variant": variant, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "settings": settings or {}}
-    # DeepSpeech 0.9.3 always quantises its TFLite export: no float export, no float parity.
-    float_export_possible = engine == "coqui-stt-training"
+    # An engine that always quantises its TFLite export: no float export, no float parity.
+    float_export_possible = engine in FLOAT_EXPORT_ENGINES
     with stages.stage("bake"):
-        work = WORK / (variant if engine == DEFAULT_ENGINE else f"{variant}-{engine}")
-        project = bake(work, {**VARIANTS[variant], **ENGINES[engine]}, settings)
+        project = bake(WORK / engine_named(variant, engine), {**VARIANTS[variant], **ENGINES[engine]}, settings)
     with stages.stage("image_build"):
         tag, report["base_images"] = build_image(project, "cpu")
     report["image"] = tag

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from harness import endtoend, model_bounds as bounds
+from harness.bake import DEFAULT_ENGINE, FLOAT_EXPORT_ENGINES
 
 pytestmark = pytest.mark.container
 
@@ -21,7 +22,7 @@ def report(docker_engine, tmp_path_factory, request):
 
 
 def has_float_export(report):
-    return report["engine"]["name"] == "coqui-stt-training"
+    return report["engine"]["name"] in FLOAT_EXPORT_ENGINES
 
 
 def test_the_run_and_the_report_name_the_engine(report):
@@ -106,7 +107,7 @@ def test_device_image_is_small_has_no_tensorflow_and_transcribes(report):
 
 
 def test_another_engines_export_transcribes_alike_in_the_arm64_device_image(report, unavailable):
-    if report["engine"]["name"] == "coqui-stt-training":
+    if report["engine"]["name"] == DEFAULT_ENGINE:
         pytest.skip("the default engine's export runs in the arm64 device image in the TFLite chapter (test_chapters.py)")
     arm64 = report["device_arm64"]
     if "skipped" in arm64:

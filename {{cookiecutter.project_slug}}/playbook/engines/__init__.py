@@ -10,6 +10,7 @@ refused with one sentence before anything starts (Engine.check).
 """
 import importlib
 import importlib.util
+import sys
 from pathlib import Path
 
 from .. import config as configuration
@@ -183,4 +184,4 @@ def current():
         if importlib.util.find_spec(engine.package) is not None:
             return engine
     raise UserError("no training engine is installed in {}; run this inside the project's container.".format(
-        __import__("sys").executable))
+        sys.executable))
