@@ -68,7 +68,8 @@ def check_checkpoint_files(box: ProjectContainer, name: str, folder: str = "chec
             raise HarnessError(f"checkpoint file {name}{suffix} is missing, empty or not owned by the non-root user:\n{listing}")
 
 
-JSON_OBJECT = re.compile(r"^\{$.*?^\}$|^\{.*\}$", re.M | re.S)
+# Pretty-printed (from a line "{" to a line "}") or on one line; a one-line object never spans lines.
+JSON_OBJECT = re.compile(r"^\{$.*?^\}$|^\{[^\n]*\}$", re.M | re.S)
 
 
 def last_json_object(output: str) -> dict:

@@ -9,7 +9,7 @@ import pytest
 from harness import chapters, model_bounds as bounds
 from harness.bake import TEMPLATE, bake
 
-CHAPTERS = ["augmentation", "checkpoints", "data", "hyperparameters", "scorer", "tflite"]
+CHAPTERS = ["augmentation", "checkpoints", "cloud", "data", "hyperparameters", "scorer", "tflite"]
 
 
 # With engine=deepspeech-training CI runs the chapters that drive the engine through every phase (train,
@@ -94,6 +94,16 @@ def test_tuned_scorer_lowers_the_test_word_error_rate(report):
 
 
 @pytest.mark.container
+def test_the_cloud_chapter_resumes_a_killed_run_stops_on_budget_and_syncs(report):
+    metrics = report["cloud"]["metrics"]
+    assert metrics["training_device"] == "cpu" and metrics["doctor_checks"] >= 6, metrics
+    assert metrics["resumed_to_epoch"] == metrics["epochs_configured"] == 4, metrics
+    assert metrics["budget_stop"] is True and metrics["budget_exit_code"] == 75 and metrics["continued_epochs"] == 2, metrics
+    assert metrics["sync_objects"] > 0 and metrics["pulled_objects"] > 0, metrics
+    assert metrics["sky_task"].endswith("-train") and "A100" in metrics["sky_accelerators"], metrics
+
+
+@pytest.mark.container
 def test_device_images_transcribe_the_held_out_set(report, unavailable):
     """The skeleton's CER bound, in the amd64 device image and, emulated, the arm64 one; both under 200 MB."""
     metrics = report["tflite"]["metrics"]
@@ -139,6 +149,8 @@ def test_metrics_comment_binds_to_the_next_block(tmp_path):
 def test_last_json_object_is_found_after_engine_output():
     output = 'I Finished\n{\n  "a": 1\n}\nmore\n{\n  "b": {"c": 2}\n}\ncheckpoint  kind\n'
     assert chapters.last_json_object(output) == {"b": {"c": 2}}
+    # One-line objects on consecutive lines (a log line, then a summary) are two objects, not one span.
+    assert chapters.last_json_object('{"event": "end"}\n{"budget_stop": true}\n') == {"budget_stop": True}
 
 
 @pytest.fixture()

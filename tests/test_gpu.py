@@ -45,3 +45,11 @@ def test_gpu_image_sees_the_gpu_and_exports(nvidia_engine, tmp_path):
                                "nvidia-smi -L && python -c 'import tensorflow as tf; print(tf.test.is_gpu_available())'"
                                " && /opt/tflite-venv/bin/python -c 'import tensorflow as tf; print(tf.lite.TFLiteConverter)'")
     assert "GPU 0" in out.stdout and "True" in out.stdout
+    # doctor's verdict, and a short training that uses the GPU and records its use.
+    doctor = nvidia_engine.docker("run", "--rm", "--gpus", "all", "--shm-size=8g", tag, "playbook", "doctor", "--json")
+    report = json.loads(doctor.stdout)
+    assert report["training_device"] == "gpu" and report["verdicts"]["fail"] == 0, doctor.stdout
+    trained = nvidia_engine.docker("run", "--rm", "--gpus", "all", "--shm-size=8g", tag, "bash", "-c",
+                                   "playbook sample >/dev/null && playbook train --run gpu --set epochs=2 >/dev/null"
+                                   " && wc -l < /data/runs/gpu/gpu.jsonl && ls /data/runs/gpu/gpu.png")
+    assert int(trained.stdout.split()[0]) > 0 and "gpu.png" in trained.stdout, trained.stdout

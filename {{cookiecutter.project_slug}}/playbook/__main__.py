@@ -21,6 +21,8 @@
   tune-scorer  find the scorer's alpha and beta on the dev set and store them in it
   transcribe   transcribe WAV files with an exported model (no TensorFlow)
   decoder-parity  the device decoder's text against the engine decoder's, on the same probabilities
+  doctor       whether this machine will train, and on what: driver, GPUs, TensorFlow, CPU, /dev/shm, /data
+  sync         push or pull datasets, runs and exports to or from a bucket (rclone)
 """
 import argparse
 import json
@@ -58,7 +60,8 @@ def _cmd_sample(args):
 
 def _cmd_train(args):
     from .training import train
-    _print(train(args.run, args.dataset, args.config, args.set, command_line=args.command_line))
+    _print(train(args.run, args.dataset, args.config, args.set, command_line=args.command_line,
+                 resume_if_exists=args.resume_if_exists))
 
 
 def _cmd_resume(args):
@@ -253,6 +256,30 @@ def _cmd_decoder_parity(args):
                         .format(result["files"] - result["agree"], result["files"]))
 
 
+def _cmd_doctor(args):
+    from .cloud import doctor
+    report = doctor.diagnose()
+    if args.json:
+        _print(report)
+    else:
+        doctor.print_report(report)
+    if report["verdicts"]["fail"]:
+        raise SystemExit(1)
+
+
+def _cmd_sync(args):
+    from .cloud import sync
+    for item in args.what or ():
+        if item.startswith("/") or ".." in item.split("/"):
+            raise UserError("sync: '{}' must be a folder of the data volume such as runs or runs/demo.".format(item))
+    if args.delete and args.direction == "pull":
+        raise UserError("sync pull never deletes local files; --delete is for push only.")
+    what = args.what or sync.DEFAULT_WHAT
+    rows = sync.push(args.remote, what, delete=args.delete) if args.direction == "push" else sync.pull(args.remote, what)
+    _print({"direction": args.direction, "objects": sum(r["objects"] for r in rows), "bytes": sum(r["bytes"] for r in rows),
+            "folders": rows})
+
+
 def _settings_options(parser):
     parser.add_argument("--config", metavar="FILE", help="TOML file of settings (`playbook config` prints them all)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override one setting; repeatable")
@@ -287,6 +314,9 @@ def parser():
     train = commands.add_parser("train", help="start a named run")
     train.add_argument("--run", required=True, help="run name; its folder is {}/<run>".format(settings.RUNS))
     train.add_argument("--dataset", default=str(settings.SAMPLE_DATASET), help=dataset_help)
+    train.add_argument("--resume-if-exists", dest="resume_if_exists", action="store_true",
+                       help="if the run exists with the same settings, continue it toward its total epochs "
+                            "(a restarted cloud job); the budget settings may change")
     _settings_options(train)
     train.set_defaults(func=_cmd_train)
 
@@ -499,6 +529,21 @@ def parser():
     tune.add_argument("--beta-max", dest="beta_max", type=int, default=5, help="whole number; default: %(default)s")
     tune.add_argument("--beam-width", dest="beam_width", type=int, help="default: 500, the engine's")
     tune.set_defaults(func=_cmd_tune_scorer)
+
+    doctor = commands.add_parser("doctor", help="whether this machine will train, and on what (GPU, driver, CPU, /data)")
+    doctor.add_argument("--json", action="store_true")
+    doctor.set_defaults(func=_cmd_doctor)
+
+    sync = commands.add_parser("sync", help="push or pull the data volume's datasets, runs and exports to or from a bucket",
+                               description="Remotes are rclone's: `rclone config`, or RCLONE_CONFIG_<NAME>_* variables "
+                                           "(docs/cloud.md). Pull never replaces a local file that differs; push never "
+                                           "deletes on the remote without --delete.")
+    sync.add_argument("direction", choices=["push", "pull"])
+    sync.add_argument("remote", help="an rclone remote and path, such as s3:my-bucket/speech")
+    sync.add_argument("what", nargs="*", help="folders of the data volume (default: datasets runs exports lm; "
+                                              "or one of them, such as runs/demo)")
+    sync.add_argument("--delete", action="store_true", help="push: also delete remote files that are not here")
+    sync.set_defaults(func=_cmd_sync)
     return main
 
 
@@ -510,7 +555,7 @@ def main(argv=None):
         args.func(args)
     except UserError as error:
         print("error: {}".format(error), file=sys.stderr)
-        return 2
+        return error.exit_code
     except KeyboardInterrupt:
         print("interrupted; the run's last saved checkpoint is kept.", file=sys.stderr)
         return 130

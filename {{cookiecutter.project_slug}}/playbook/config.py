@@ -67,6 +67,11 @@ KEYS = OrderedDict([
     ("load_cudnn", Key(bool, False, (TRAIN,), "Load checkpoints trained with train_cudnn (such as release checkpoints) on a CPU.")),
     ("augment", Key(list, [], (TRAIN,), "Augmentation specs such as \"volume[p=0.1,dbfs=-10:-40]\", or a preset such as "
                                            "\"preset:light\" (see the Augmentation chapter).")),
+    ("max_hours", Key(float, 0.0, (), "Wall-clock budget of the run, across all its invocations; when reached, training stops "
+                                        "after the epoch's checkpoint (exit code 75) and resumes later. 0: no limit.", 0.0, 100000.0)),
+    ("hourly_cost", Key(float, 0.0, (), "What the machine costs per hour (your cloud's price), for max_cost.", 0.0, 10000.0)),
+    ("max_cost", Key(float, 0.0, (), "Cost budget of the run: hours used x hourly_cost; stops like max_hours. 0: no limit.",
+                     0.0, 1000000.0)),
     ("export_quantize", Key(bool, True, (EXPORT,), "Dynamic-range quantisation: about 4x smaller, usually no accuracy loss.")),
     ("export_author_id", Key(str, "author", (EXPORT,), "Your name or organisation, in the model card (playbook.toml sets it).")),
     ("export_model_name", Key(str, "model", (EXPORT,), "The model's name in its model card (playbook.toml sets it).")),

@@ -7,7 +7,7 @@ from .. import config as configuration
 from .. import engines
 from .. import settings
 from ..errors import UserError
-from . import runs
+from . import budget, runs
 from .plots import write_curves
 from .process import run_engine
 
@@ -24,6 +24,7 @@ def check_augmentations(config):
 def check_settings(config):
     """Everything about the settings that can be refused before a run folder exists."""
     engines.current().check(config)
+    budget.check(config)
     check_augmentations(config)
 
 
@@ -45,7 +46,10 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
                                save_dir=run / "checkpoints", load_dir=load_dir or run / "checkpoints", load=load,
                                epochs=epochs, summary_dir=run / "checkpoints" / "summaries", feature_cache=feature_cache,
                                **source)
-    run_engine("train", flags, run, command_line, config)
+    budget.require_left(run, config)
+    used = budget.hours_used(run)
+    limit = (lambda seconds: budget.spent(config, used + seconds / 3600.0)) if config["max_hours"] or config["max_cost"] else None
+    run_engine("train", flags, run, command_line, config, budget=limit)
     try:
         write_curves(run)
     except Exception as error:  # a missing plot must not fail a finished training
@@ -53,13 +57,45 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
     return runs.summary(run.name)
 
 
-def train(name, dataset, config_file=None, overrides=(), command_line=""):
+def train(name, dataset, config_file=None, overrides=(), command_line="", resume_if_exists=False):
+    """A new run NAME; with RESUME_IF_EXISTS, an existing run NAME with the same settings continues instead."""
     config = configuration.resolve(config_file=config_file, overrides=overrides)
+    if resume_if_exists and runs.run_dir(name).exists():
+        return continue_to_total(name, dataset, config, command_line)
     runs.require_new(name)
     runs.dataset_files(dataset)  # its files and every row, before the engine's settings
     check_settings(config)
     run = runs.new_run(name, dataset, config, "fresh", engines.current())
     return _train(run, config, config["epochs"], "init", command_line)
+
+
+def continue_to_total(name, dataset, config, command_line):
+    """`train --resume-if-exists` on an existing run: what a restarted (preempted) cloud job runs. The engine counts
+    --epochs per invocation, so the epochs still to train are the config's total less those the run's own
+    epochs.jsonl records; settings other than the budget must be the ones the run was started with."""
+    run, saved = runs.load_run(name)
+    runs.require_writable(run)
+    changed = ["{} {} (run has {})".format(key, configuration.toml_value(config[key]), configuration.toml_value(saved.get(key)))
+               for key in config if key not in budget.BUDGET_KEYS and config[key] != saved.get(key)]
+    if changed:
+        raise UserError("run '{}' exists with other settings: {}; --resume-if-exists continues a run only with the settings "
+                        "it was started with, so drop the changes or pick a new RUN name.".format(name, ", ".join(changed)))
+    if Path(dataset).resolve() != Path(runs.meta(run)["dataset"]):
+        raise UserError("run '{}' trains on {}, not {}; --resume-if-exists continues a run only on its own dataset.".format(
+            name, runs.meta(run)["dataset"], Path(dataset).resolve()))
+    done, total = len(runs.epochs(run)), config["epochs"]
+    if done >= total:
+        print("run '{}' has trained {} of its {} epochs; nothing to do.".format(name, done, total), flush=True)
+        return runs.summary(name)
+    if any(config[key] != saved[key] for key in budget.BUDGET_KEYS):
+        (run / "config.toml").write_text(configuration.to_toml(config))  # a new budget; the model's settings are unchanged
+    check_settings(config)
+    step = runs.checkpoint_step(run / "checkpoints", "checkpoint")
+    print("continuing run '{}' from {}: {} of {} epochs done, {} to go.".format(
+        name, "step {}".format(step) if step is not None else "the start (no checkpoint was saved)", done, total, total - done),
+        flush=True)
+    runs.keep_best(run)
+    return _train(run, config, total - done, "last" if step is not None else "init", command_line, check=True)
 
 
 def resume(name, load="last", epochs=None, command_line=""):

@@ -1,0 +1,179 @@
+"""The GPU-and-cloud pieces that run without a GPU or a cloud account: `playbook doctor`'s verdicts on a
+machine that lacks things, a run pushed to a real S3 server (rclone's) and pulled into an empty volume that
+resumes it, no credential anywhere it should not be, and the budget and idle-GPU arithmetic."""
+import json
+import secrets
+import subprocess
+import uuid
+
+import docker
+import pytest
+from testcontainers.core.container import DockerContainer
+
+from harness.container import HARNESS_LABEL
+from harness.endtoend import last_json_object
+
+
+def _exec(container, command, user="stt", env=None):
+    code, output = container.get_wrapped_container().exec_run(["bash", "-c", command], user=user, environment=env or {})
+    return code, output.decode("utf-8", "replace")
+
+
+@pytest.fixture()
+def volumes():
+    client, made = docker.from_env(), []
+
+    def make():
+        name = f"dsp-test-cloud-{uuid.uuid4().hex[:8]}"
+        client.volumes.create(name, labels={HARNESS_LABEL: "data"})
+        made.append(name)
+        return name
+    yield make
+    for name in made:
+        client.volumes.get(name).remove(force=True)
+
+
+def _box(image, volume, **kwargs):
+    return (DockerContainer(image).with_command(["sleep", "infinity"]).with_volume_mapping(volume, "/data", "rw")
+            .with_kwargs(labels={HARNESS_LABEL: "container"}, **kwargs))
+
+
+def _verdicts(report):
+    return {check["check"]: check for check in report["checks"]}
+
+
+@pytest.mark.container
+def test_doctor_names_what_this_machine_lacks(cpu_image, volumes):
+    """No NVIDIA driver, a 16 MB /dev/shm and a /data owned by another uid: each its own verdict, no traceback."""
+    with _box(cpu_image, volumes(), shm_size="16m") as box:
+        assert _exec(box, "chown 4242:4242 /data", user="root")[0] == 0
+        code, output = _exec(box, "playbook doctor --json 2>&1")
+        assert code == 1 and "Traceback" not in output, output
+        report = json.loads(output)
+        checks = _verdicts(report)
+        assert set(checks) == {"engine", "cpu", "nvidia_driver", "tensorflow", "shm", "data"}, checks
+        assert checks["nvidia_driver"]["verdict"] == "ok" and "no NVIDIA driver" in checks["nvidia_driver"]["detail"]
+        assert "training uses the CPU" in checks["nvidia_driver"]["detail"]
+        assert checks["tensorflow"]["verdict"] == "ok" and "sees no GPU" in checks["tensorflow"]["detail"]
+        assert checks["shm"]["verdict"] == "warn" and "16 MB" in checks["shm"]["detail"] and "--shm-size" in checks["shm"]["fix"]
+        assert checks["data"]["verdict"] == "fail" and "uid 4242" in checks["data"]["detail"], checks["data"]
+        assert "chown -R 1000 /data" in checks["data"]["fix"]
+        assert checks["engine"]["verdict"] == checks["cpu"]["verdict"] == "ok"
+        assert report["training_device"] == "cpu" and report["verdicts"]["fail"] == 1
+        # The same machine as the GPU image sees it: no driver is a failure with its fix.
+        code, output = _exec(box, "PLAYBOOK_IMAGE=gpu playbook doctor 2>&1")
+        assert code == 1 and "Traceback" not in output
+        assert "fail  nvidia_driver  no NVIDIA driver is visible" in output and "--gpus all" in output, output
+        assert "training will use the CPU." in output
+
+
+@pytest.mark.container
+def test_a_pushed_run_pulled_into_an_empty_volume_resumes(cpu_image, volumes, docker_engine):
+    """Training on one volume, `sync push` to rclone's S3 server, `sync pull` into an empty volume, and
+    `train --resume-if-exists` continues from the pushed checkpoint. The server's keys appear in no output,
+    no file on either volume and no layer of the image."""
+    client = docker.from_env()
+    network = client.networks.create(f"dsp-test-cloud-{uuid.uuid4().hex[:8]}", labels={HARNESS_LABEL: "network"})
+    key, secret = f"key{secrets.token_hex(8)}", f"secret{secrets.token_hex(16)}"
+    remote = {"RCLONE_CONFIG_BUCKET_TYPE": "s3", "RCLONE_CONFIG_BUCKET_PROVIDER": "Rclone",
+              "RCLONE_CONFIG_BUCKET_ENDPOINT": "http://bucket-server:8333", "RCLONE_CONFIG_BUCKET_FORCE_PATH_STYLE": "true",
+              "RCLONE_CONFIG_BUCKET_ACCESS_KEY_ID": key, "RCLONE_CONFIG_BUCKET_SECRET_ACCESS_KEY": secret}
+    outputs = []
+    server = (DockerContainer(cpu_image).with_command(["rclone", "serve", "s3", "/tmp/bucket", "--addr", "0.0.0.0:8333",
+                                                       "--auth-key", f"{key},{secret}"])
+              .with_kwargs(network=network.name, hostname="bucket-server", labels={HARNESS_LABEL: "container"}))
+    first_volume, second_volume = volumes(), volumes()
+    try:
+        with server, _box(cpu_image, first_volume, network=network.name) as first:
+            def step(box, command):
+                code, output = _exec(box, command, env=remote)
+                outputs.append(output)
+                assert code == 0, output[-3000:]
+                return output
+            step(first, "until rclone lsd bucket: >/dev/null 2>&1; do sleep 0.5; done; rclone mkdir bucket:speech")
+            # Two epochs planned; a budget spent after the first stops it there (exit code 75), as on a cloud VM.
+            stopped = _exec(first, "playbook sample >/dev/null && playbook train --run moved --set epochs=2 "
+                                   "--set max_hours=0.00001", env=remote)
+            outputs.append(stopped[1])
+            assert stopped[0] == 75 and "max_hours 1e-05 reached" in stopped[1], stopped[1][-2000:]
+            pushed = last_json_object(step(first, "playbook sync push bucket:speech datasets runs/moved"))
+            pushed_step = json.loads(step(first, "playbook runs --json"))[0]["last_step"]
+            assert pushed["objects"] > 0 and all(row["verified"] > 0 for row in pushed["folders"]), pushed
+            with _box(cpu_image, second_volume, network=network.name) as second:
+                assert step(second, "ls -A /data").strip() == ""
+                pulled = last_json_object(step(second, "playbook sync pull bucket:speech datasets runs/moved"))
+                assert pulled["objects"] == pushed["objects"], (pulled, pushed)
+                resumed = step(second, "playbook train --run moved --set epochs=2 --resume-if-exists")
+                assert f"continuing run 'moved' from step {pushed_step}: 1 of 2 epochs done, 1 to go." in resumed
+                starts = [json.loads(line) for line in step(second, "cat /data/runs/moved/invocations.jsonl").splitlines()
+                          if '"start"' in line]
+                assert starts[-1]["start_step"] == pushed_step and len(starts) == 2
+                assert json.loads(step(second, "playbook runs --json"))[0]["epochs"] == 2
+                # Pulling again changes nothing; a local file that differs stops the pull and is kept.
+                step(second, "echo mine > /data/runs/moved/alphabet.txt")
+                code, refused = _exec(second, "playbook sync pull bucket:speech runs/moved", env=remote)
+                assert code == 2 and "immutable" in refused and "Traceback" not in refused, refused
+                assert step(second, "cat /data/runs/moved/alphabet.txt").strip() == "mine"
+                for box in (first, second):
+                    code, found = _exec(box, f"grep -rl -e {key} -e {secret} /data /home/stt 2>/dev/null", user="root")
+                    assert code == 1 and found == "", f"credentials written to {found}"
+    finally:
+        network.remove()
+    assert not any(key in text or secret in text for text in outputs), "a command printed the server's keys"
+    saved = subprocess.run(f"{docker_engine.cli()} save {cpu_image} | grep -c -a -e {key} -e {secret}", shell=True,
+                           capture_output=True, text=True, env=docker_engine.env())
+    assert saved.stdout.strip() == "0", "the image holds the keys"
+
+
+def test_budget_counts_every_invocation_including_killed_ones(template_playbook, tmp_path):
+    budget = template_playbook("playbook.training.budget")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "invocations.jsonl").write_text("\n".join(json.dumps(e) for e in [
+        {"event": "start", "invocation": "a", "time": "2026-01-01T00:00:00Z", "engine_phase": "train"},
+        {"event": "end", "invocation": "a", "time": "2026-01-01T01:00:00Z", "seconds": 3600.0},
+        {"event": "start", "invocation": "b", "time": "2026-01-01T02:00:00Z", "engine_phase": "train"},  # killed
+        {"event": "start", "invocation": "c", "time": "2026-01-01T05:00:00Z", "engine_phase": "export"},
+    ]) + "\n")
+    (run / "epochs.jsonl").write_text("\n".join(json.dumps(e) for e in [
+        {"epoch": 0, "invocation": "a", "time": "2026-01-01T00:30:00Z"},
+        {"epoch": 1, "invocation": "b", "time": "2026-01-01T02:15:00Z"},
+        {"epoch": 2, "invocation": "b", "time": "2026-01-01T02:30:00Z"},
+    ]) + "\n")
+    assert budget.hours_used(run) == pytest.approx(1.5)
+    config = {"max_hours": 2.0, "hourly_cost": 3.0, "max_cost": 0.0}
+    assert budget.spent(config, 1.5) is None and "max_hours 2.0 reached" in budget.spent(config, 2.0)
+    config = {"max_hours": 0.0, "hourly_cost": 3.0, "max_cost": 4.0}
+    assert "max_cost 4.0 reached" in budget.spent(config, 1.5) and budget.spent(config, 1.0) is None
+    with pytest.raises(budget.BudgetStop, match="raise the budget"):
+        budget.require_left(run, {"max_hours": 1.0, "hourly_cost": 0.0, "max_cost": 0.0})
+    from playbook.errors import UserError
+    with pytest.raises(UserError, match="max_cost = 4.0 needs hourly_cost"):
+        budget.check({"max_hours": 0.0, "hourly_cost": 0.0, "max_cost": 4.0})
+
+
+def test_an_idle_epoch_is_named_with_what_to_change(template_playbook):
+    gpu = template_playbook("playbook.cloud.gpu")
+    busy = [{"gpu": 0, "utilization": u} for u in (95, 90, 5, 88)]
+    starved = [{"gpu": 0, "utilization": u} for u in (3, 0, 2, 60, 1)]
+    assert gpu.idle_warning(2, busy) is None and gpu.idle_warning(2, []) is None
+    warning = gpu.idle_warning(3, starved)
+    assert "idle in 80% of epoch 3 (mean utilisation 13%)" in warning and "feature_cache" in warning
+
+
+@pytest.mark.parametrize("driver, cuda, names, verdict", [
+    ("535.104.05", (12, 2), ["NVIDIA GeForce RTX 3090"], "ok"),
+    ("525.85.12", (12, 0), ["Tesla T4"], "ok"),          # forward compatibility on a data-center GPU
+    ("525.85.12", (12, 0), ["NVIDIA GeForce RTX 3090"], "fail"),
+    ("520.61.05", (11, 8), ["NVIDIA A100-SXM4-40GB"], "fail"),  # R520 is not forward-compatible
+])
+def test_driver_verdicts_follow_nvidia_s_notes(template_playbook, driver, cuda, names, verdict):
+    doctor = template_playbook("playbook.cloud.doctor")
+    assert doctor.driver_check(driver, cuda, names)["verdict"] == verdict
+
+
+@pytest.mark.parametrize("capability, verdict", [((3, 7), "fail"), ((6, 0), "ok"), ((8, 6), "ok"), ((9, 0), "warn")])
+def test_compute_capability_verdicts(template_playbook, capability, verdict):
+    doctor = template_playbook("playbook.cloud.doctor")
+    gpu = {"index": 0, "name": "GPU", "memory_gb": 24.0, "capability": capability}
+    assert doctor.gpu_check(gpu)["verdict"] == verdict
