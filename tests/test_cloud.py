@@ -11,7 +11,7 @@ import pytest
 from testcontainers.core.container import DockerContainer
 
 from harness.container import HARNESS_LABEL
-from harness.endtoend import last_json_object
+from harness.bake import bake
 
 
 def _exec(container, command, user="stt", env=None):
@@ -68,54 +68,53 @@ def test_doctor_names_what_this_machine_lacks(cpu_image, volumes):
 
 
 @pytest.mark.container
-def test_a_pushed_run_pulled_into_an_empty_volume_resumes(cpu_image, volumes, docker_engine):
-    """Training on one volume, `sync push` to rclone's S3 server, `sync pull` into an empty volume, and
-    `train --resume-if-exists` continues from the pushed checkpoint. The server's keys appear in no output,
-    no file on either volume and no layer of the image."""
+def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image, volumes, docker_engine, tmp_path):
+    """scripts/cloud-job.sh, the cloud route's job, twice against rclone's S3 server: on the first machine its
+    budget stops training after one epoch of two (exit 75) and the run is pushed; on a second machine with an
+    empty volume the job pulls it and `train --resume-if-exists` continues from the pushed checkpoint to the
+    total, then exports. The server's keys appear in no output, no file on either volume, no image layer."""
+    scripts = bake(tmp_path) / "scripts"
     client = docker.from_env()
     network = client.networks.create(f"dsp-test-cloud-{uuid.uuid4().hex[:8]}", labels={HARNESS_LABEL: "network"})
     key, secret = f"key{secrets.token_hex(8)}", f"secret{secrets.token_hex(16)}"
     remote = {"RCLONE_CONFIG_BUCKET_TYPE": "s3", "RCLONE_CONFIG_BUCKET_PROVIDER": "Rclone",
               "RCLONE_CONFIG_BUCKET_ENDPOINT": "http://bucket-server:8333", "RCLONE_CONFIG_BUCKET_FORCE_PATH_STYLE": "true",
               "RCLONE_CONFIG_BUCKET_ACCESS_KEY_ID": key, "RCLONE_CONFIG_BUCKET_SECRET_ACCESS_KEY": secret}
+    job = {**remote, "BUCKET": "bucket:speech", "RUN": "moved", "EPOCHS": "2", "PUSH_EVERY": "5"}
     outputs = []
+
+    def run(box, command, expect=0, env=None):
+        code, output = _exec(box, command, env=env or remote)
+        outputs.append(output)
+        assert code == expect, output[-3000:]
+        return output
+
     server = (DockerContainer(cpu_image).with_command(["rclone", "serve", "s3", "/tmp/bucket", "--addr", "0.0.0.0:8333",
                                                        "--auth-key", f"{key},{secret}"])
               .with_kwargs(network=network.name, hostname="bucket-server", labels={HARNESS_LABEL: "container"}))
-    first_volume, second_volume = volumes(), volumes()
     try:
-        with server, _box(cpu_image, first_volume, network=network.name) as first:
-            def step(box, command):
-                code, output = _exec(box, command, env=remote)
-                outputs.append(output)
-                assert code == 0, output[-3000:]
-                return output
-            step(first, "until rclone lsd bucket: >/dev/null 2>&1; do sleep 0.5; done; rclone mkdir bucket:speech")
-            # Two epochs planned; a budget spent after the first stops it there (exit code 75), as on a cloud VM.
-            stopped = _exec(first, "playbook sample >/dev/null && playbook train --run moved --set epochs=2 "
-                                   "--set max_hours=0.00001", env=remote)
-            outputs.append(stopped[1])
-            assert stopped[0] == 75 and "max_hours 1e-05 reached" in stopped[1], stopped[1][-2000:]
-            pushed = last_json_object(step(first, "playbook sync push bucket:speech datasets runs/moved"))
-            pushed_step = json.loads(step(first, "playbook runs --json"))[0]["last_step"]
-            assert pushed["objects"] > 0 and all(row["verified"] > 0 for row in pushed["folders"]), pushed
-            with _box(cpu_image, second_volume, network=network.name) as second:
-                assert step(second, "ls -A /data").strip() == ""
-                pulled = last_json_object(step(second, "playbook sync pull bucket:speech datasets runs/moved"))
-                assert pulled["objects"] == pushed["objects"], (pulled, pushed)
-                resumed = step(second, "playbook train --run moved --set epochs=2 --resume-if-exists")
+        with server, _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(scripts), "/workspace/scripts") as first:
+            run(first, "until rclone lsd bucket: >/dev/null 2>&1; do sleep 0.5; done; rclone mkdir bucket:speech")
+            stopped = run(first, "bash /workspace/scripts/cloud-job.sh 2>&1", 75, {**job, "MAX_HOURS": "0.00001"})
+            assert "max_hours 1e-05 reached" in stopped and "training will use the CPU." in stopped
+            pushed_step = json.loads(run(first, "playbook runs --json"))[0]["last_step"]
+            with _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(scripts), "/workspace/scripts") as second:
+                assert run(second, "ls -A /data").strip() == ""
+                resumed = run(second, "bash /workspace/scripts/cloud-job.sh 2>&1", 0, {**job, "MAX_HOURS": "1"})
                 assert f"continuing run 'moved' from step {pushed_step}: 1 of 2 epochs done, 1 to go." in resumed
-                starts = [json.loads(line) for line in step(second, "cat /data/runs/moved/invocations.jsonl").splitlines()
-                          if '"start"' in line]
-                assert starts[-1]["start_step"] == pushed_step and len(starts) == 2
-                assert json.loads(step(second, "playbook runs --json"))[0]["epochs"] == 2
+                starts = [json.loads(line) for line in run(second, "cat /data/runs/moved/invocations.jsonl").splitlines()
+                          if '"start"' in line and '"train"' in line]
+                assert [s["start_step"] for s in starts] == [None, pushed_step], starts
+                assert json.loads(run(second, "playbook runs --json"))[0]["epochs"] == 2
+                listed = run(second, "rclone lsf -R bucket:speech/exports")
+                assert "output_graph.tflite" in listed, listed
                 # Pulling again changes nothing; a local file that differs stops the pull and is kept.
-                step(second, "echo mine > /data/runs/moved/alphabet.txt")
-                code, refused = _exec(second, "playbook sync pull bucket:speech runs/moved", env=remote)
-                assert code == 2 and "immutable" in refused and "Traceback" not in refused, refused
-                assert step(second, "cat /data/runs/moved/alphabet.txt").strip() == "mine"
+                run(second, "echo mine > /data/runs/moved/alphabet.txt")
+                refused = run(second, "playbook sync pull bucket:speech runs/moved 2>&1", 2)
+                assert "immutable" in refused and "Traceback" not in refused, refused
+                assert run(second, "cat /data/runs/moved/alphabet.txt").strip() == "mine"
                 for box in (first, second):
-                    code, found = _exec(box, f"grep -rl -e {key} -e {secret} /data /home/stt 2>/dev/null", user="root")
+                    code, found = _exec(box, f"grep -rl -e {key} -e {secret} /data /home/stt", user="root")
                     assert code == 1 and found == "", f"credentials written to {found}"
     finally:
         network.remove()

@@ -1,22 +1,33 @@
 #!/usr/bin/env bash
-# One cloud training job, inside the GPU image on the VM (cloud/train.sky.yaml runs it; so can a plain VM).
-# Safe to run again after a preemption: it pulls what the bucket has and continues the run to its total epochs.
+# One cloud training job, inside the GPU image on the VM (cloud/train.sky.yaml runs it; so can a plain VM,
+# docs/cloud.md). Safe to run again after a preemption: it pulls what the bucket has and continues the run
+# to its total epochs. Exits with training's code: 0 done, 75 the run's budget is spent (do not restart).
+#   BUCKET       an rclone remote and path, such as s3:my-bucket/speech (required)
+#   RUN          the run's name (default cloud); DATASET a folder under /data/datasets (default sample)
+#   EPOCHS       the run's total epochs (default: playbook.toml's); MAX_HOURS, HOURLY_COST its budget
+#   PUSH_EVERY   seconds between pushes of the run while it trains (default 600)
 set -uo pipefail
 : "${BUCKET:?set BUCKET to an rclone remote and path, such as s3:my-bucket/speech}"
-RUN=${RUN:-cloud} DATASET=${DATASET:-sample} MAX_HOURS=${MAX_HOURS:-8} HOURLY_COST=${HOURLY_COST:-0}
+RUN=${RUN:-cloud} DATASET=${DATASET:-sample} EPOCHS=${EPOCHS:-} MAX_HOURS=${MAX_HOURS:-0} HOURLY_COST=${HOURLY_COST:-0}
 PUSH_EVERY=${PUSH_EVERY:-600}
 
 playbook doctor || exit 1
-playbook sync pull "$BUCKET" "datasets/$DATASET" "runs/$RUN" || exit 1
-[ -f "/data/datasets/$DATASET/train.csv" ] || { [ "$DATASET" = sample ] && playbook sample; }
+playbook sync pull "$BUCKET" "datasets/$DATASET" "runs/$RUN" > /dev/null || exit 1
+if [ ! -f "/data/datasets/$DATASET/train.csv" ]; then
+  [ "$DATASET" = sample ] || { echo "error: $BUCKET/datasets/$DATASET has no train.csv; push the dataset first: playbook sync push $BUCKET datasets/$DATASET" >&2; exit 1; }
+  playbook sample && playbook sync push "$BUCKET" "datasets/$DATASET" > /dev/null || exit 1
+fi
 
 # Checkpoints reach the bucket while training runs, so a preemption costs at most PUSH_EVERY seconds of work.
-( while sleep "$PUSH_EVERY"; do playbook sync push "$BUCKET" "runs/$RUN" > /dev/null || true; done ) &
+( while sleep "$PUSH_EVERY"; do playbook sync push "$BUCKET" "runs/$RUN" > /dev/null 2>&1 || true; done ) &
 pusher=$!
 playbook train --run "$RUN" --dataset "/data/datasets/$DATASET" --resume-if-exists \
-  --set max_hours="$MAX_HOURS" --set hourly_cost="$HOURLY_COST"
+  ${EPOCHS:+--set epochs="$EPOCHS"} --set max_hours="$MAX_HOURS" --set hourly_cost="$HOURLY_COST"
 code=$?
 kill "$pusher" 2>/dev/null
-playbook sync push "$BUCKET" "runs/$RUN" || exit 1
-[ "$code" -eq 0 ] && playbook export --run "$RUN" && playbook sync push "$BUCKET" exports
+wait "$pusher" 2>/dev/null
+playbook sync push "$BUCKET" "runs/$RUN" > /dev/null || exit 1
+if [ "$code" -eq 0 ]; then
+  playbook export --run "$RUN" && playbook sync push "$BUCKET" exports > /dev/null || exit 1
+fi
 exit "$code"

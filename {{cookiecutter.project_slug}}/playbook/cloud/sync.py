@@ -116,7 +116,7 @@ def pull(remote, what=DEFAULT_WHAT):
     moved = []
     for folder in what:
         local, source = settings.DATA_ROOT / folder, _remote_path(remote, folder)
-        started = time.time()
+        started, existed = time.time(), local.exists()
         local.mkdir(parents=True, exist_ok=True)
         # State files last, so that an interrupted pull never names a checkpoint it has not brought.
         stats = _run(["copy", source, str(local), "--immutable", "--checksum"] + _filters(STATE_FILES + ALWAYS_EXCLUDED),
@@ -125,6 +125,8 @@ def pull(remote, what=DEFAULT_WHAT):
                       "pull " + folder)
         for key in ("transfers", "bytes"):
             stats[key] = stats.get(key, 0) + states.get(key, 0)
+        if not existed and not any(local.iterdir()):
+            local.rmdir()  # nothing there yet (a first cloud job): an empty run folder would read as a broken run
         moved.append(_report("pulled", folder, stats, time.time() - started))
     return moved
 
