@@ -6,7 +6,8 @@
 #             (real-time factor of the device runtime against the engine's TFLite paths), and
 #             bench/augmentation (the sample trained without and with the light preset), and bench/import
 #             (playbook import against sox alone on 2,000 mp3 clips), and bench/import_memory
-#             (the importer's peak memory for 1,000 to 100,000 rows); not in `make bench`:
+#             (the importer's peak memory for 1,000 to 100,000 rows), and bench/sync (playbook sync
+#             against rclone's S3 server on loopback: the sample and a release-sized checkpoint); not in `make bench`:
 #             bench/model_spread (10 seeds, about 70 min: how much what the tests assert varies between models)
 # Both first run `make setup`: .venv with Python 3.11+ and the harness, and a
 # Docker engine started where none runs and the machine allows it.
@@ -17,7 +18,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-model-spread clean
+.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-sync bench-model-spread clean
 setup: $(STAMP)
 	@bash harness/ensure-docker.sh
 
@@ -33,7 +34,7 @@ demo: setup
 test: setup
 	$(VENV)/bin/python -m pytest
 
-bench: bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory
+bench: bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-sync
 
 bench-ttfhw: setup
 	$(VENV)/bin/python bench/ttfhw.py
@@ -52,6 +53,9 @@ bench-import: setup
 
 bench-import-memory: setup
 	$(VENV)/bin/python bench/import_memory.py
+
+bench-sync: setup
+	$(VENV)/bin/python bench/sync.py
 
 bench-model-spread: setup
 	$(VENV)/bin/python bench/model_spread.py

@@ -106,6 +106,8 @@ def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image,
                           if '"start"' in line and '"train"' in line]
                 assert [s["start_step"] for s in starts] == [None, pushed_step], starts
                 assert json.loads(run(second, "playbook runs --json"))[0]["epochs"] == 2
+                # No GPU here: training recorded no GPU use and said nothing about it.
+                assert run(second, "ls /data/runs/moved").split().count("gpu.jsonl") == 0 and "GPU was idle" not in resumed
                 listed = run(second, "rclone lsf -R bucket:speech/exports")
                 assert "output_graph.tflite" in listed, listed
                 # Pulling again changes nothing; a local file that differs stops the pull and is kept.
