@@ -60,9 +60,12 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
 def train(name, dataset, config_file=None, overrides=(), command_line="", resume_if_exists=False):
     """A new run NAME; with RESUME_IF_EXISTS, an existing run NAME with the same settings continues instead."""
     config = configuration.resolve(config_file=config_file, overrides=overrides)
-    if resume_if_exists and runs.run_dir(name).exists():
-        return continue_to_total(name, dataset, config, command_line)
-    runs.require_new(name)
+    if runs.run_dir(name).exists():
+        if resume_if_exists:
+            return continue_to_total(name, dataset, config, command_line)
+        raise UserError("run '{}' already exists in {}; continue it with `make resume RUN={}`, or to its total epochs with "
+                        "`playbook train --run {} --resume-if-exists`, or pick a new RUN name.".format(
+                            name, runs.run_dir(name), name, name))
     runs.dataset_files(dataset)  # its files and every row, before the engine's settings
     check_settings(config)
     run = runs.new_run(name, dataset, config, "fresh", engines.current())
