@@ -2,6 +2,20 @@
 import re
 import sys
 
+# Boolean variables and __prompts__ arrived in cookiecutter 2.2: older releases bake a broken project (and
+# 2.1 fails in the post-gen hook), so they stop here, in the interpreter that runs cookiecutter.
+MINIMUM_COOKIECUTTER = (2, 2)
+try:
+    import cookiecutter
+    VERSION = tuple(int(part) for part in re.findall(r"\d+", cookiecutter.__version__)[:2])
+except (ImportError, AttributeError, ValueError):  # run by something other than cookiecutter: nothing to check
+    VERSION = None
+if VERSION is not None and VERSION < MINIMUM_COOKIECUTTER:
+    sys.stderr.write("ERROR: this template needs cookiecutter 2.2 or newer, not {}; run it with the newest one without "
+                     "installing anything: `pipx run cookiecutter <template>` (or `pip install -U cookiecutter`).\n".format(
+                         cookiecutter.__version__))
+    sys.exit(1)
+
 SLUG = "{{ cookiecutter.project_slug }}"
 # The slug names a folder, a Docker volume ("<slug>-data") and image tags.
 SLUG_PATTERN = r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"

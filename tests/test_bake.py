@@ -104,3 +104,17 @@ def test_settings_given_to_bake_are_the_projects_defaults(tmp_path, template_pla
     monkeypatch.setenv("PLAYBOOK_PROJECT_CONFIG", str(project / "playbook.toml"))
     config = template_playbook("playbook.config").resolve()
     assert (config["random_seed"], config["learning_rate"], config["export_model_name"]) == (7, 0.001, project.name)
+
+
+def test_a_cookiecutter_older_than_2_2_is_refused_in_one_sentence(tmp_path):
+    """Boolean variables need cookiecutter 2.2; 2.1.1 would fail later, in the post-gen hook, with a NameError."""
+    venv = tmp_path / "old-cookiecutter"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    subprocess.run([str(venv / "bin/pip"), "install", "--quiet", "--disable-pip-version-check", "cookiecutter==2.1.1"],
+                   check=True)
+    result = subprocess.run([str(venv / "bin/cookiecutter"), str(TEMPLATE), "--no-input", "-o", str(tmp_path / "out")],
+                            capture_output=True, text=True)
+    assert result.returncode != 0
+    assert "this template needs cookiecutter 2.2 or newer, not 2.1.1; run it with the newest one" in result.stderr
+    assert "pipx run cookiecutter" in result.stderr and "NameError" not in result.stderr
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
