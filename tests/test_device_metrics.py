@@ -49,3 +49,27 @@ def test_bad_csvs_are_refused_naming_file_and_problem(metrics, tmp_path, text, m
     with pytest.raises(errors.UserError, match="bad.csv") as raised:
         metrics.read_csv(tmp_path / "bad.csv")
     assert message in str(raised.value)
+
+
+@pytest.fixture()
+def audio(monkeypatch):
+    import importlib
+    monkeypatch.syspath_prepend(str(TEMPLATE / "{{cookiecutter.project_slug}}"))
+    for name in [m for m in sys.modules if m == "stt_device" or m.startswith("stt_device.")]:
+        monkeypatch.delitem(sys.modules, name)
+    return importlib.import_module("stt_device.audio")
+
+
+@pytest.mark.parametrize("rate, warned", [(8000, True), (11025, True), (12000, False), (16000, False), (44100, False)])
+def test_audio_far_below_the_models_rate_is_warned_about(audio, rate, warned):
+    """Upsampling 8 kHz audio cannot give back the band above 4 kHz: the user hears why the text will be poor."""
+    import numpy as np
+    heard = []
+    samples = np.zeros((rate, 1), dtype=np.float32)  # one second
+    converted = audio.convert("call.wav", (samples, rate, "PCM_16"), 16000, report=heard.append)
+    assert len(converted) == 16000
+    warnings = [line for line in heard if line.startswith("warning:")]
+    assert bool(warnings) == warned, heard
+    if warned:
+        assert f"call.wav was recorded at {rate} Hz: it holds no sound above {rate // 2} Hz" in warnings[0]
+        assert "record at 16000 Hz or more, or fine-tune" in warnings[0]

@@ -60,6 +60,19 @@ def resample(samples, rate, target):
     return (np.fft.irfft(spectrum, length) * (float(length) / len(samples))).astype(np.float32)
 
 
+# Below this share of the model's rate, a recording lacks a band of the spectrum the model listens to.
+LOW_RATE_SHARE = 0.75
+
+
+def low_rate_warning(path, rate, sample_rate):
+    """What upsampling cannot do, in one sentence; None when RATE is close enough to SAMPLE_RATE."""
+    if rate >= sample_rate * LOW_RATE_SHARE:
+        return None
+    return ("warning: {} was recorded at {} Hz: it holds no sound above {} Hz, which a model trained on {} Hz speech "
+            "listens to, so expect a poor transcript; record at {} Hz or more, or fine-tune the model on audio of this "
+            "rate (import it, docs/data.md, then `playbook finetune`).".format(path, rate, rate // 2, sample_rate, sample_rate))
+
+
 def for_model(path, sample_rate, report=None):
     """PATH's audio as the model needs it: mono float32 at SAMPLE_RATE. REPORT(text) hears what was converted."""
     return convert(path, read_wav(path), sample_rate, report)
@@ -80,4 +93,7 @@ def convert(path, wav, sample_rate, report=None):
         changes.append("{} samples scaled".format(sample_format))
     if changes and report is not None:
         report("note: {}: {} in memory; `{}` converts it once.".format(path, ", ".join(changes), _sox(path, sample_rate)))
+    warning = low_rate_warning(path, rate, sample_rate)
+    if warning and report is not None:
+        report(warning)
     return mono.astype(np.float32)
