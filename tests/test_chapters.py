@@ -9,7 +9,7 @@ import pytest
 from harness import chapters, model_bounds as bounds
 from harness.bake import TEMPLATE, bake
 
-CHAPTERS = ["augmentation", "checkpoints", "cloud", "data", "hyperparameters", "scorer", "tflite"]
+CHAPTERS = ["augmentation", "checkpoints", "cloud", "data", "environment", "hyperparameters", "scorer", "tflite"]
 
 
 # With engine=deepspeech-training CI runs the chapters that drive the engine through every phase (train,
@@ -140,6 +140,30 @@ def test_every_augmentation_trains_and_previews(report):
 def test_every_chapter_has_runnable_blocks(tmp_path):
     project = bake(tmp_path)
     assert chapters.available(project) == sorted(CHAPTERS)
+
+
+def test_the_chapter_index_and_each_chapters_links_are_in_step(tmp_path):
+    """docs/README.md lists every chapter once, in the learner's order; each ends with its previous and next."""
+    docs = bake(tmp_path) / "docs"
+    index = re.findall(r"^\d+\. \[([^]]+)\]\(([a-z]+)\.md\)", (docs / "README.md").read_text(), re.M)
+    names = [name for _, name in index]
+    assert sorted(names) == sorted(p.stem for p in docs.glob("*.md") if p.name != "README.md")
+    assert names[0] == "environment" and names[-1] == "cloud", names
+    for number, (title, name) in enumerate(index):
+        text = (docs / f"{name}.md").read_text()
+        assert text.startswith(f"# {title}\n"), f"{name}.md's title is not the index's '{title}'"
+        footer = text.rstrip().splitlines()[-1]
+        expected = ([f"Previous: [{index[number - 1][0]}]({index[number - 1][1]}.md)"] if number else []) + \
+            ["[All chapters](README.md)"] + \
+            ([f"Next: [{index[number + 1][0]}]({index[number + 1][1]}.md)"] if number + 1 < len(index) else [])
+        assert footer == " · ".join(expected), f"{name}.md ends with {footer!r}"
+
+
+@pytest.mark.container
+def test_the_environment_chapter_moves_files_between_host_and_container(report):
+    metrics = report["environment"]["metrics"]
+    assert metrics["sample_on_host"] is True and metrics["scorer_on_host"] is True and metrics["scorer_bytes"] > 0, metrics
+    assert metrics["doctor_fails"] == 0, metrics
 
 
 def test_metrics_comment_binds_to_the_next_block(tmp_path):

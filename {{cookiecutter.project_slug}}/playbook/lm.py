@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -40,6 +41,8 @@ DEFAULTS = {
 }
 POLICIES = ("drop-word", "drop-sentence", "drop-char")
 PACKAGE = "kenlm.scorer"
+# How often a KenLM program that is still running says so.
+PROGRESS_SECONDS = 30
 DISCOUNT_ERROR = "discount"  # lmplz: "Could not calculate Kneser-Ney discounts ... rerun with --discount_fallback"
 
 
@@ -94,11 +97,25 @@ class Normaliser(object):
         return " ".join(words)
 
 
-def _run(command, what, log):
+def _run(command, what, log, stdin=None):
+    """Run a KenLM program; a line when it starts, every PROGRESS_SECONDS while it runs (lmplz takes hours on
+    large corpora) and when it ends, each a whole line so that logs stay readable."""
     started = time.time()
-    result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    print("lm: {} started".format(what), flush=True)
+    with tempfile.TemporaryFile("w+") as output:
+        process = subprocess.Popen(command, stdin=stdin, stdout=output, stderr=subprocess.STDOUT, universal_newlines=True)
+        while True:
+            try:
+                process.wait(timeout=PROGRESS_SECONDS)
+                break
+            except subprocess.TimeoutExpired:
+                print("lm: {} running, {:.0f} s".format(what, time.time() - started), flush=True)
+        output.seek(0)
+        result = subprocess.CompletedProcess(command, process.returncode, output.read())
+    seconds = round(time.time() - started, 2)
+    print("lm: {} {} in {:.1f} s".format(what, "done" if result.returncode == 0 else "failed", seconds), flush=True)
     log.write("$ " + " ".join(command) + "\n" + result.stdout + "\n")
-    return result, round(time.time() - started, 2)
+    return result, seconds
 
 
 def _tool(name):
@@ -196,13 +213,10 @@ def build(name, corpora, alphabet_path, order=None, top_k=None, prune=None, memo
         report["seconds"]["lmplz"] = seconds
         # 3. Keep only n-grams of vocabulary words.
         filtered = work / "lm_filtered.arpa"
-        started_filter = time.time()
         with open(str(vocab_path), "rb") as vocab:
-            result = subprocess.run([tools["filter"], "single", "model:" + str(arpa), str(filtered)], stdin=vocab,
-                                    stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-        log.write("$ filter single model:{} {} < {}\n{}\n".format(arpa, filtered, vocab_path, result.stdout))
+            result, seconds = _run([tools["filter"], "single", "model:" + str(arpa), str(filtered)], "filter", log, stdin=vocab)
         _check(result, "filter", work)
-        report["seconds"]["filter"] = round(time.time() - started_filter, 2)
+        report["seconds"]["filter"] = seconds
         # 4. The binary, without word strings (-v): the scorer header must follow the search structures.
         binary = work / "lm.binary"
         command = [tools["build_binary"]]
