@@ -9,8 +9,9 @@
 #             (the importer's peak memory for 1,000 to 100,000 rows), and bench/sync (playbook sync
 #             against rclone's S3 server on loopback: the sample and a release-sized checkpoint); not in `make bench`:
 #             bench/model_spread (10 seeds, about 70 min: how much what the tests assert varies between models)
-# Both first run `make setup`: .venv with Python 3.11+ and the harness, and a
-# Docker engine started where none runs and the machine allows it.
+# Both first run `make setup`: the system packages they need on Debian or Ubuntu (installed as root,
+# otherwise the one command to run as root: harness/system-packages.sh), .venv with Python 3.11+ and the
+# harness, and a Docker engine started where none runs and the machine allows it.
 
 VENV := .venv
 STAMP := $(VENV)/.installed
@@ -18,11 +19,15 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-sync bench-model-spread clean
+.PHONY: setup system-packages demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-sync bench-model-spread clean
 setup: $(STAMP)
 	@bash harness/ensure-docker.sh
 
-$(STAMP): pyproject.toml
+# `make test` needs more than `make demo` (the host-side sample, qemu, the Dev Containers CLI).
+system-packages:
+	@bash harness/system-packages.sh $(if $(filter test,$(MAKECMDGOALS)),test,demo)
+
+$(STAMP): pyproject.toml | system-packages
 	@test -n "$(PYTHON)" || { echo "error: the harness needs Python 3.11 or newer on PATH (apt-get install python3, or pyenv install 3.11)." >&2; exit 2; }
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check -e '.[test]'

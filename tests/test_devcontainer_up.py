@@ -68,3 +68,55 @@ def test_starter_commands_resolve_to_the_workspace(devcontainer):
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[0] == f"/workspaces/{devcontainer['slug']}/playbook", out.stdout
     assert "Starter commands" in out.stdout
+
+
+HOST_UID = 1001
+
+
+@pytest.fixture(scope="module")
+def host_user():
+    """A host user of uid 1001 in the docker group: VS Code's updateRemoteUserUID renumbers `stt` to it."""
+    import os
+    import pwd
+    if os.geteuid() != 0:
+        pytest.skip(f"only root can make a host user of uid {HOST_UID} and run the Dev Containers CLI as it")
+    try:
+        name = pwd.getpwuid(HOST_UID).pw_name
+    except KeyError:
+        name = "dc-host-user"
+        subprocess.run(["useradd", "--uid", str(HOST_UID), "--create-home", name], check=True)
+    subprocess.run(["usermod", "-aG", "docker", name], check=True)  # the Docker socket is root:docker
+    return pwd.getpwnam(name)
+
+
+def test_data_is_writable_when_the_host_user_is_not_uid_1000(docker_engine, devcontainer_cli, host_user, tmp_path_factory):
+    """`devcontainer up` run by a host user of uid 1001: `stt` becomes uid 1001 and can still write to /data."""
+    import os
+    slug = f"dc-uid-{uuid.uuid4().hex[:8]}"
+    folder = tmp_path_factory.mktemp("dc-uid")
+    project = bake(folder, {"project_slug": slug, "gpu_devcontainer": False})
+    for path in [folder, *folder.parents]:  # pytest's temporary folders are root's own
+        if str(path) == "/":
+            break
+        os.chmod(path, os.stat(path).st_mode | 0o755)
+    subprocess.run(["chown", "-R", f"{HOST_UID}", str(project)], check=True)
+    for image in base_images.base_images(project / "docker/Dockerfile.cpu"):
+        base_images.ensure(image)
+    common = ["--workspace-folder", str(project), "--config", str(project / ".devcontainer/cpu/devcontainer.json"),
+              "--id-label", f"org.deepspeech-playbook.test={slug}"]
+    as_user = ["runuser", "-u", host_user.pw_name, "--", "env", f"HOME={host_user.pw_dir}", devcontainer_cli]
+    up = subprocess.run(as_user + ["up", *common], capture_output=True, text=True, timeout=1800)
+    container_id = (json.loads(up.stdout.strip().splitlines()[-1]) if up.stdout.strip() else {}).get("containerId")
+    try:
+        assert up.returncode == 0, up.stderr[-3000:]
+        out = subprocess.run(as_user + ["exec", *common, "sh", "-c", "id -u; touch /data/probe && echo writable; "
+                                        "playbook doctor --json | grep -c '\"verdict\": \"fail\"'"],
+                             capture_output=True, text=True, timeout=300)
+        assert out.stdout.split()[:3] == [str(HOST_UID), "writable", "0"], out.stdout + out.stderr
+    finally:
+        if container_id:
+            docker_engine.docker("rm", "-f", container_id, check=False)
+        images = docker_engine.docker("images", "--format", "{{.Repository}}", check=False).stdout.split()
+        for image in (i for i in images if i.startswith(f"vsc-{slug}-")):
+            docker_engine.docker("rmi", image, check=False)
+        docker_engine.docker("volume", "rm", f"{slug}-data", check=False)
