@@ -36,11 +36,12 @@ def rclone():
     return found
 
 
-def _run(arguments, what):
-    """rclone ARGUMENTS; its final transfer statistics, or a UserError with its first error line."""
+def _run(arguments, what, folder=""):
+    """rclone ARGUMENTS; its final transfer statistics, or a UserError with its first error line. FOLDER: the
+    data volume's folder the files it names are in."""
     command = [rclone()] + arguments + ["--use-json-log", "--stats", "1h", "--stats-log-level", "NOTICE"]
     process = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
-    stats, errors = {}, []
+    stats, errors, differing = {}, [], []
     for line in process.stdout.splitlines():
         try:
             entry = json.loads(line)
@@ -49,8 +50,14 @@ def _run(arguments, what):
             continue
         if "stats" in entry:
             stats = entry["stats"]
+        elif entry.get("level") == "error" and "immutable" in entry.get("msg", "") and entry.get("object"):
+            differing.append(entry["object"])
         elif entry.get("level") in ("error", "critical"):
             errors.append("{}{}".format(entry.get("object", "") + ": " if entry.get("object") else "", entry.get("msg", "")))
+    if process.returncode != 0 and differing:
+        raise UserError("sync {}: {} here differs from the bucket's copy and is kept{}; move it away, or pull into an empty "
+                        "data volume, to take the bucket's.".format(what, folder + differing[0], " (and {} more)".format(
+                            len(differing) - 1) if len(differing) > 1 else ""))
     if process.returncode != 0:
         detail = next((e for e in errors if e and "not attempting retries" not in e), "exit code {}".format(process.returncode))
         raise UserError("sync {}: rclone failed: {}.".format(what, detail.rstrip(".")))
@@ -120,9 +127,9 @@ def pull(remote, what=DEFAULT_WHAT):
         local.mkdir(parents=True, exist_ok=True)
         # State files last, so that an interrupted pull never names a checkpoint it has not brought.
         stats = _run(["copy", source, str(local), "--immutable", "--checksum"] + _filters(STATE_FILES + ALWAYS_EXCLUDED),
-                     "pull " + folder)
+                     "pull " + folder, folder + "/")
         states = _run(["copy", source, str(local), "--immutable", "--checksum"] + _filters(STATE_FILES, "--include"),
-                      "pull " + folder)
+                      "pull " + folder, folder + "/")
         for key in ("transfers", "bytes"):
             stats[key] = stats.get(key, 0) + states.get(key, 0)
         if not existed and not any(local.iterdir()):
