@@ -81,3 +81,27 @@ def test_a_taken_run_name_is_refused_first_and_left_as_it_was(playbook, tmp_path
         with pytest.raises(playbook.UserError, match=r"run 'taken' already exists in .*; continue it with `make resume RUN=taken`"):
             start()
     assert (run / "run.json").read_text() == before
+
+
+def test_training_progress_is_summarised_from_the_engines_step_lines(template_playbook):
+    """One line per step from the engine becomes a progress line every PROGRESS_SECONDS and one line per epoch."""
+    progress_module = template_playbook("playbook.training.progress")
+    now = [0.0]
+    progress = progress_module.EpochProgress(offset=5, epochs=2, steps_hint=40, clock=lambda: now[0])
+    said, records = [], []
+    for step in range(1, 41):
+        now[0] += 1.0
+        line = "Epoch 0 |   Training | Elapsed Time: 0:00:{:02d} | Steps: {} | Loss: {:.6f}\n".format(step // 2, step, 100.0 / step)
+        show, text, record = progress.feed(line)
+        assert not show and record is None
+        said += [text] if text else []
+    assert progress.feed("Epoch 0 | Validation | Elapsed Time: 0:00:01 | Steps: 3 | Loss: 9.5 | Dataset: dev.csv\n")[:2] == \
+        (False, None)
+    assert progress.feed("I Saved new best validating model\n") == (True, None, None)
+    show, _, record = progress.feed("-" * 80 + "\n")
+    assert show and record == {"epoch": 5, "train_loss": 2.5, "steps": 40, "seconds": 20, "dev_loss": 9.5}
+    assert said == ["epoch 6 of 7: step 30 of about 40 (75%), 2.0 steps/s, loss 3.333, about 5 s to go"]
+    assert progress.summary(record) == "epoch 6 of 7: train loss 2.500000 (40 steps, 20 s), dev loss 9.500000"
+    # A killed epoch is never recorded: only whole epochs end in dashes or in a clean exit.
+    progress.feed("Epoch 1 |   Training | Elapsed Time: 0:00:01 | Steps: 2 | Loss: 3.0\n")
+    assert progress.finish()["epoch"] == 6 and progress.finish() is None

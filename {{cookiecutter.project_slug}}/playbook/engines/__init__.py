@@ -79,7 +79,7 @@ class Engine:
     def command(self, python, phase, flags):
         """[python, -u, -m, module, flags...]; flags written as this engine parses them."""
         command = [str(python), "-u", "-m", self.modules[phase]]
-        for key, value in dict(flags, **self.always_flags).items():
+        for key, value in dict(self.always_flags, **flags).items():
             command += self.flag(key, value)
         return command
 
@@ -96,6 +96,8 @@ class Engine:
                  "load_train": load}
         flags.update(self.setting_flags(config, configuration.TRAIN))
         flags["epochs"] = epochs
+        # Off a terminal the progress bar prints a line per step, which playbook/training/progress.py summarises.
+        flags["show_progressbar"] = True
         if feature_cache:
             flags["feature_cache"] = feature_cache
         if drop_source_layers:

@@ -49,7 +49,9 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
     budget.require_left(run, config)
     used = budget.hours_used(run)
     limit = (lambda seconds: budget.spent(config, used + seconds / 3600.0)) if config["max_hours"] or config["max_cost"] else None
-    run_engine("train", flags, run, command_line, config, budget=limit)
+    with open(str(files["train"])) as rows:
+        steps_hint = -(-max(sum(1 for _ in rows) - 1, 0) // config["train_batch_size"])  # rows less the header, rounded up
+    run_engine("train", flags, run, command_line, config, budget=limit, steps_hint=steps_hint or None)
     try:
         write_curves(run)
     except Exception as error:  # a missing plot must not fail a finished training
