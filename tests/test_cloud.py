@@ -46,7 +46,7 @@ def _verdicts(report):
 def test_doctor_names_what_this_machine_lacks(cpu_image, volumes):
     """No NVIDIA driver, a 16 MB /dev/shm and a /data owned by another uid: each its own verdict, no traceback."""
     with _box(cpu_image, volumes(), shm_size="16m") as box:
-        assert _exec(box, "chown 4242:4242 /data", user="root")[0] == 0
+        assert _exec(box, "chown 4242:4242 /data && chmod 755 /data", user="root")[0] == 0  # a folder of another user
         code, output = _exec(box, "playbook doctor --json 2>&1")
         assert code == 1 and "Traceback" not in output, output
         report = json.loads(output)

@@ -28,6 +28,7 @@ kill "$pusher" 2>/dev/null
 wait "$pusher" 2>/dev/null
 playbook sync push "$BUCKET" "runs/$RUN" > /dev/null || exit 1
 if [ "$code" -eq 0 ]; then
-  playbook export --run "$RUN" && playbook sync push "$BUCKET" exports > /dev/null || exit 1
+  # The export is logged in the run too, so the run goes again with it.
+  playbook export --run "$RUN" && playbook sync push "$BUCKET" exports "runs/$RUN" > /dev/null || exit 1
 fi
 exit "$code"

@@ -51,7 +51,8 @@ def _run(arguments, what, folder=""):
         if "stats" in entry:
             stats = entry["stats"]
         elif entry.get("level") == "error" and "immutable" in entry.get("msg", "") and entry.get("object"):
-            differing.append(entry["object"])
+            if entry["object"] not in differing:  # rclone retries and names it again
+                differing.append(entry["object"])
         elif entry.get("level") in ("error", "critical"):
             errors.append("{}{}".format(entry.get("object", "") + ": " if entry.get("object") else "", entry.get("msg", "")))
     if process.returncode != 0 and differing:
