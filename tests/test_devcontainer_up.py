@@ -33,13 +33,18 @@ def devcontainer(docker_engine, devcontainer_cli, tmp_path_factory):
         inspect = json.loads(docker_engine.docker("inspect", container_id).stdout)[0]
         yield {"slug": slug, "result": result, "inspect": inspect, "exec": exec_}
     finally:
-        if container_id:
-            docker_engine.docker("rm", "-f", container_id, check=False)
-        # `up` tags vsc-<folder>-<hash> and, for a non-root remoteUser, a -uid image on top of it.
-        images = docker_engine.docker("images", "--format", "{{.Repository}}", check=False).stdout.split()
-        for image in (i for i in images if i.startswith(f"vsc-{slug}-")):
-            docker_engine.docker("rmi", image, check=False)
-        docker_engine.docker("volume", "rm", f"{slug}-data", check=False)
+        _remove(docker_engine, container_id, slug)
+
+
+def _remove(docker_engine, container_id, slug):
+    """The container, images and volume `devcontainer up` made for SLUG."""
+    if container_id:
+        docker_engine.docker("rm", "-f", container_id, check=False)
+    # `up` tags vsc-<folder>-<hash> and, for a non-root remoteUser, a -uid image on top of it.
+    images = docker_engine.docker("images", "--format", "{{.Repository}}", check=False).stdout.split()
+    for image in (i for i in images if i.startswith(f"vsc-{slug}-")):
+        docker_engine.docker("rmi", image, check=False)
+    docker_engine.docker("volume", "rm", f"{slug}-data", check=False)
 
 
 def test_data_is_a_named_volume(devcontainer):
@@ -114,9 +119,4 @@ def test_data_is_writable_when_the_host_user_is_not_uid_1000(docker_engine, devc
                              capture_output=True, text=True, timeout=300)
         assert out.stdout.split()[:3] == [str(HOST_UID), "writable", "0"], out.stdout + out.stderr
     finally:
-        if container_id:
-            docker_engine.docker("rm", "-f", container_id, check=False)
-        images = docker_engine.docker("images", "--format", "{{.Repository}}", check=False).stdout.split()
-        for image in (i for i in images if i.startswith(f"vsc-{slug}-")):
-            docker_engine.docker("rmi", image, check=False)
-        docker_engine.docker("volume", "rm", f"{slug}-data", check=False)
+        _remove(docker_engine, container_id, slug)

@@ -8,13 +8,18 @@ import pytest
 from harness.bake import TEMPLATE
 
 
-@pytest.fixture()
-def metrics(monkeypatch):
+def _fresh(monkeypatch, module):
+    """The template's own stt_device MODULE, imported afresh."""
     import importlib
     monkeypatch.syspath_prepend(str(TEMPLATE / "{{cookiecutter.project_slug}}"))
     for name in [m for m in sys.modules if m == "stt_device" or m.startswith("stt_device.")]:
         monkeypatch.delitem(sys.modules, name)
-    return importlib.import_module("stt_device.metrics")
+    return importlib.import_module(module)
+
+
+@pytest.fixture()
+def metrics(monkeypatch):
+    return _fresh(monkeypatch, "stt_device.metrics")
 
 
 def test_corpus_rates_equal_jiwer(metrics):
@@ -53,11 +58,7 @@ def test_bad_csvs_are_refused_naming_file_and_problem(metrics, tmp_path, text, m
 
 @pytest.fixture()
 def audio(monkeypatch):
-    import importlib
-    monkeypatch.syspath_prepend(str(TEMPLATE / "{{cookiecutter.project_slug}}"))
-    for name in [m for m in sys.modules if m == "stt_device" or m.startswith("stt_device.")]:
-        monkeypatch.delitem(sys.modules, name)
-    return importlib.import_module("stt_device.audio")
+    return _fresh(monkeypatch, "stt_device.audio")
 
 
 @pytest.mark.parametrize("rate, warned", [(8000, True), (11025, True), (12000, False), (16000, False), (44100, False)])
