@@ -102,6 +102,10 @@ def test_training_progress_is_summarised_from_the_engines_step_lines(template_pl
     assert show and record == {"epoch": 5, "train_loss": 2.5, "steps": 40, "seconds": 20, "dev_loss": 9.5}
     assert said == ["epoch 6 of 7: step 30 of about 40 (75%), 2.0 steps/s, loss 3.333, about 5 s to go"]
     assert progress.summary(record) == "epoch 6 of 7: train loss 2.500000 (40 steps, 20 s), dev loss 9.500000"
-    # A killed epoch is never recorded: only whole epochs end in dashes or in a clean exit.
-    progress.feed("Epoch 1 |   Training | Elapsed Time: 0:00:01 | Steps: 2 | Loss: 3.0\n")
-    assert progress.finish()["epoch"] == 6 and progress.finish() is None
+    # Epochs longer than a day: the progress bar's timer says "1 day, 2:03:04".
+    progress.feed("Epoch 1 |   Training | Elapsed Time: 1 day, 2:03:04 | Steps: 9 | Loss: 4.0\n")
+    assert progress.feed("-" * 80 + "\n")[2]["seconds"] == 93784
+    # finish() records the epoch in progress; run_engine calls it only on a clean exit (an early stop), never for
+    # a killed or budget-stopped invocation.
+    progress.feed("Epoch 2 |   Training | Elapsed Time: 0:00:01 | Steps: 2 | Loss: 3.0\n")
+    assert progress.finish()["epoch"] == 7 and progress.finish() is None

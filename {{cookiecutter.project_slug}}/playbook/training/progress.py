@@ -10,7 +10,8 @@ the dashes, and a line says how far the epoch is every PROGRESS_SECONDS, with th
 import re
 import time
 
-PROGRESS_LINE = re.compile(r"^Epoch (\d+) \|\s*(Training|Validation) \| Elapsed Time: (\d+):(\d\d):(\d\d) \| "
+# The elapsed time is a timedelta's text: "0:00:05", "12:03:07", "1 day, 2:03:04".
+PROGRESS_LINE = re.compile(r"^Epoch (\d+) \|\s*(Training|Validation) \| Elapsed Time: (?:(\d+) days?, )?(\d+):(\d\d):(\d\d) \| "
                            r"Steps: (\d+) \| Loss: ([0-9.eE+-]+|nan|inf)")
 EPOCH_END = re.compile(r"^-{80}$")
 PROGRESS_SECONDS = 30
@@ -38,8 +39,9 @@ class EpochProgress:
         match = PROGRESS_LINE.match(text)
         if match:
             epoch, phase = int(match.group(1)), match.group(2)
-            seconds = int(match.group(3)) * 3600 + int(match.group(4)) * 60 + int(match.group(5))
-            steps, loss = int(match.group(6)), float(match.group(7))
+            days, hours, minutes, seconds = (int(match.group(n) or 0) for n in (3, 4, 5, 6))
+            seconds += ((days * 24 + hours) * 60 + minutes) * 60
+            steps, loss = int(match.group(7)), float(match.group(8))
             if self.current is None or self.current["engine_epoch"] != epoch:
                 self.current = {"engine_epoch": epoch}
             if phase == "Training":
