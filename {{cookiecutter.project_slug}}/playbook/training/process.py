@@ -63,19 +63,19 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
     with open(str(run / "epochs.jsonl"), "a") as epoch_log:
         for line in process.stdout:
             show, said, record = progress.feed(line) if progress else (True, None, None)
-            if show:
-                output.append(line)
-                sys.stdout.write(line)
-                sys.stdout.flush()
-            if said:
-                print(said, flush=True)
-            if record:
+            if record:  # its summary before the epoch's closing line of dashes
                 epoch_done(record, epoch_log)
                 if budget and not stopped:
                     stopped = budget(time.time() - started)
                     if stopped:
                         print("playbook: {}; stopping after this epoch's checkpoint.".format(stopped), flush=True)
                         process.send_signal(signal.SIGINT)
+            if show:
+                output.append(line)
+                sys.stdout.write(line)
+                sys.stdout.flush()
+            if said:
+                print(said, flush=True)
         code = process.wait()
         # An early stop leaves its loop before the epoch's dashes; a killed or stopped epoch is not finished.
         record = progress.finish() if progress and code == 0 and not stopped else None
