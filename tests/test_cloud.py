@@ -148,7 +148,7 @@ def test_budget_counts_every_invocation_including_killed_ones(template_playbook,
     config = {"max_hours": 0.0, "hourly_cost": 3.0, "max_cost": 4.0}
     assert "max_cost 4.0 reached" in budget.spent(config, 1.5) and budget.spent(config, 1.0) is None
     with pytest.raises(budget.BudgetStop, match="raise the budget"):
-        budget.require_left(run, {"max_hours": 1.0, "hourly_cost": 0.0, "max_cost": 0.0})
+        budget.require_left(run, {"max_hours": 1.0, "hourly_cost": 0.0, "max_cost": 0.0}, budget.hours_used(run))
     from playbook.errors import UserError
     with pytest.raises(UserError, match="max_cost = 4.0 needs hourly_cost"):
         budget.check({"max_hours": 0.0, "hourly_cost": 0.0, "max_cost": 4.0})

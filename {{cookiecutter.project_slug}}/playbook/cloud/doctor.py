@@ -15,6 +15,7 @@ import sys
 import tempfile
 
 from .. import settings
+from .gpu import open_nvml
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 IMAGE = os.environ.get("PLAYBOOK_IMAGE", "cpu")  # set by the project's Dockerfiles: cpu or gpu
@@ -62,25 +63,13 @@ def cpu():
     return _check("cpu", OK, "{} cores with AVX{}".format(cores, " and AVX2" if "avx2" in flags else ""))
 
 
-def _nvml():
-    try:
-        import pynvml
-    except ImportError:
-        return None, "nvidia-ml-py is not installed in this interpreter"
-    try:
-        pynvml.nvmlInit()
-    except pynvml.NVMLError as error:
-        return None, "no NVIDIA driver is visible ({})".format(error)
-    return pynvml, None
-
-
 def _text(value):
     return value.decode() if isinstance(value, bytes) else value
 
 
 def gpus():
     """The driver check, then one check per GPU; and the GPUs found."""
-    nvml, missing = _nvml()
+    nvml, missing = open_nvml()
     if nvml is None:
         if IMAGE == "gpu":
             return [_check("nvidia_driver", FAIL, missing, "start the container with `--gpus all` on a host with NVIDIA's "

@@ -12,6 +12,19 @@ ADVICE = ("training waits on its input: turn on the feature cache (--set feature
           "machine's local disk rather than a bucket mount, or raise train_batch_size")
 
 
+def open_nvml():
+    """(pynvml, initialised; None) or (None, why there is no NVIDIA driver to talk to)."""
+    try:
+        import pynvml
+    except ImportError:
+        return None, "nvidia-ml-py is not installed in this interpreter"
+    try:
+        pynvml.nvmlInit()
+    except pynvml.NVMLError as error:
+        return None, "no NVIDIA driver is visible ({})".format(error)
+    return pynvml, None
+
+
 def idle_warning(epoch, samples):
     """The warning for EPOCH given its SAMPLES ({"gpu", "utilization", ...}), or None."""
     if not samples:
@@ -28,22 +41,20 @@ class Monitor:
 
     def __init__(self, nvml, handles, path):
         self.nvml, self.handles, self.path = nvml, handles, path
-        self.samples, self.epoch_start = [], 0
+        self.samples = []  # this epoch's
         self.stopping = threading.Event()
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     @classmethod
     def start(cls, path):
-        try:
-            import pynvml
-            pynvml.nvmlInit()
-        except Exception:  # noqa: BLE001 -- no module, no driver: no GPU to watch
+        nvml, _ = open_nvml()
+        if nvml is None:
             return None
-        count = pynvml.nvmlDeviceGetCount()
+        count = nvml.nvmlDeviceGetCount()
         if not count:
-            pynvml.nvmlShutdown()
+            nvml.nvmlShutdown()
             return None
-        monitor = cls(pynvml, [pynvml.nvmlDeviceGetHandleByIndex(i) for i in range(count)], path)
+        monitor = cls(nvml, [nvml.nvmlDeviceGetHandleByIndex(i) for i in range(count)], path)
         monitor.thread.start()
         return monitor
 
@@ -60,7 +71,7 @@ class Monitor:
 
     def epoch_done(self, epoch):
         """The idle warning for the epoch that just ended, if any."""
-        samples, self.epoch_start = self.samples[self.epoch_start:], len(self.samples)
+        samples, self.samples = self.samples, []  # the sampling thread appends to the new list from here on
         return idle_warning(epoch, samples)
 
     def stop(self):

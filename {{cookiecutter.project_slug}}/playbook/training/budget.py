@@ -61,9 +61,14 @@ def spent(config, hours):
     return None
 
 
-def require_left(run, config):
-    """Refuse to start training a run whose budget is already spent."""
-    reason = spent(config, hours_used(run))
+def continue_command(name):
+    """The command that continues run NAME with a larger budget."""
+    return "`playbook train --run {} --resume-if-exists --set max_hours=...` (or max_cost)".format(name)
+
+
+def require_left(run, config, hours):
+    """Refuse to start training a run whose budget is already spent after HOURS (hours_used)."""
+    reason = spent(config, hours)
     if reason:
-        raise BudgetStop("run '{}': {}; raise the budget to continue it, for example "
-                         "`playbook train --run {} --resume-if-exists --set max_hours=...`.".format(run.name, reason, run.name))
+        raise BudgetStop("run '{}': {}; raise the budget to continue it, for example {}.".format(
+            run.name, reason, continue_command(run.name)))

@@ -17,7 +17,7 @@ from .. import engines
 from .. import settings
 from ..cloud.gpu import Monitor
 from ..errors import UserError
-from .budget import BudgetStop
+from .budget import BudgetStop, continue_command
 from .progress import EpochProgress
 from .runs import checkpoint_step, now
 
@@ -90,8 +90,7 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
     _log(run, end)
     if stopped:
         raise BudgetStop("run '{}' stopped at step {}: {}. Its checkpoints are kept; continue it with a larger budget: "
-                         "`playbook train --run {} --resume-if-exists --set max_hours=...` (or max_cost).".format(
-                             run.name, end["end_step"], stopped, run.name))
+                         "{}.".format(run.name, end["end_step"], stopped, continue_command(run.name)))
     if code != 0:
         raise UserError("the engine's {} step ({}) failed with exit code {}; its messages are above.".format(
             phase, engine.modules[phase], code))

@@ -1,4 +1,5 @@
 """Training a run: a fresh one, resume, fine-tune and transfer (each one engine invocation)."""
+import os
 import sys
 from pathlib import Path
 
@@ -46,8 +47,8 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
                                save_dir=run / "checkpoints", load_dir=load_dir or run / "checkpoints", load=load,
                                epochs=epochs, summary_dir=run / "checkpoints" / "summaries", feature_cache=feature_cache,
                                **source)
-    budget.require_left(run, config)
     used = budget.hours_used(run)
+    budget.require_left(run, config, used)
     limit = (lambda seconds: budget.spent(config, used + seconds / 3600.0)) if config["max_hours"] or config["max_cost"] else None
     with open(str(files["train"])) as rows:
         steps_hint = -(-max(sum(1 for _ in rows) - 1, 0) // config["train_batch_size"])  # rows less the header, rounded up
@@ -93,7 +94,10 @@ def continue_to_total(name, dataset, config, command_line):
         print("run '{}' has trained {} of its {} epochs; nothing to do.".format(name, done, total), flush=True)
         return runs.summary(name)
     if any(config[key] != saved[key] for key in budget.BUDGET_KEYS):
-        (run / "config.toml").write_text(configuration.to_toml(config))  # a new budget; the model's settings are unchanged
+        # A new budget; the model's settings are unchanged. Written aside, then renamed: a kill never truncates it.
+        partial = run / "config.toml.partial"
+        partial.write_text(configuration.to_toml(config))
+        os.replace(str(partial), str(run / "config.toml"))
     check_settings(config)
     step = runs.checkpoint_step(run / "checkpoints", "checkpoint")
     print("continuing run '{}' from {}: {} of {} epochs done, {} to go.".format(
