@@ -47,6 +47,7 @@ def make_set(folder: Path, rows: int) -> None:
 def measure(rows: int, scratch: Path, workers: int) -> dict:
     source, data = scratch / f"set-{rows}", scratch / f"data-{rows}"
     make_set(source, rows)
+    data.mkdir(exist_ok=True)  # playbook writes only into a data folder that is there
     env = {**os.environ, "PYTHONPATH": str(TEMPLATE), "PLAYBOOK_DATA": str(data)}
     command = [sys.executable, "-c", PEAK_MEMORY, sys.executable, "-m", "playbook", "import", "csv", str(source),
                "--name", "memory", "--workers", str(workers)]

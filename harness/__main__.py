@@ -1,8 +1,12 @@
-"""python -m harness run [--variant cpu] [--engine NAME] [--keep] | chapters [--engine NAME] [NAME...]
+"""python -m harness run [--variant cpu] [--engine NAME] [--keep] | chapters [--engine NAME] [NAME...] | faults [CASE...]
+       | base-image [--stand-in] IMAGE
 
 run: bakes the template, builds the variant's image and runs the starter commands in a
 container end to end; writes reports/demo.json and reports/demo.md.
 chapters: executes the generated project's Playbook chapters; writes reports/chapters.json.
+faults: the fault matrix (harness/faults.py); writes reports/faults.json and faults.md.
+base-image: makes a base image available: the local one, a pull, or the offline stand-in (--stand-in: build the
+stand-in again; the image it replaces is kept until the new one is built).
 """
 import argparse
 import json
@@ -24,10 +28,25 @@ def main(argv=None) -> int:
     chapters.add_argument("names", nargs="*", metavar="NAME", help="chapters to run (default: all)")
     chapters.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE,
                           help="the template's engine answer (default: %(default)s)")
+    faults = commands.add_parser("faults", help="inject each fault of the matrix into a project container")
+    faults.add_argument("only", nargs="*", metavar="CASE", help="only the cases whose names contain one of these words")
+    faults.add_argument("--engine", choices=sorted(ENGINES), default=DEFAULT_ENGINE)
+    base = commands.add_parser("base-image", help="make a base image available (local, pulled, or its offline stand-in)")
+    base.add_argument("image")
+    base.add_argument("--stand-in", dest="stand_in", action="store_true", help="build the offline stand-in again")
     args = parser.parse_args(argv)
     try:
         from . import docker_cli
         docker_cli.require_daemon()
+        if args.command == "faults":
+            from . import faults as fault_matrix
+            report = fault_matrix.run(args.engine, only=args.only)
+            print(fault_matrix.markdown(report))
+            return 0 if all(case["passed"] for case in report["cases"]) else 1
+        if args.command == "base-image":
+            from . import base_images
+            print(base_images.ensure(args.image, rebuild=args.stand_in))
+            return 0
         if args.command == "chapters":
             from . import chapters as chapter_runner
             report = chapter_runner.run(args.names, engine=args.engine)

@@ -54,8 +54,13 @@ def base_images(dockerfile: Path, build_args: dict | None = None) -> list[str]:
     return images
 
 
-def ensure(image: str) -> str:
-    """Return how the image was made available: 'local', 'pulled' or 'stand-in'."""
+def ensure(image: str, rebuild: bool = False) -> str:
+    """Return how the image was made available: 'local', 'pulled' or 'stand-in'. REBUILD: build the stand-in again."""
+    if rebuild:
+        if image not in STAND_INS:
+            raise HarnessError(f"the harness has no stand-in recipe for {image}; stand-ins: {', '.join(STAND_INS)}.")
+        STAND_INS[image](image)
+        return "stand-in"
     if docker_cli.image_exists(image):
         labels = docker_cli.docker("image", "inspect", "--format", "{{json .Config.Labels}}", image).stdout
         if STAND_IN_LABEL in labels:

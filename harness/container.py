@@ -38,23 +38,32 @@ def owner_is_gone(owner: str) -> bool:
 
 class ProjectContainer:
     """The project's image running as the dev container would: non-root user, /data on a fresh
-    named volume, the project mounted at /workspaces/<slug>, a 2 GB /dev/shm."""
+    named volume, the project mounted at /workspaces/<slug>, a 2 GB /dev/shm.
+    data_tmpfs="300m": /data is a tmpfs of that size instead (a small disk that can be filled);
+    read_only_volumes: {volume: path} mounted read-only besides."""
 
-    def __init__(self, image: str, project_dir, slug: str, keep: bool = False, volume: str | None = None):
+    def __init__(self, image: str, project_dir, slug: str, keep: bool = False, volume: str | None = None,
+                 data_tmpfs: str | None = None, read_only_volumes: dict | None = None):
         self.workspace = f"/workspaces/{slug}"
-        self.volume = volume or f"dsp-harness-{slug}-{uuid.uuid4().hex[:8]}"
+        self.volume = None if data_tmpfs else volume or f"dsp-harness-{slug}-{uuid.uuid4().hex[:8]}"
         self.keep = keep
         self.client = docker.from_env()
-        self._claim_volume()
-        self.client.volumes.create(self.volume, labels={HARNESS_LABEL: "data"})
+        # with_kwargs replaces, it does not add: all in one call.
         self.container = (
             DockerContainer(image)
             .with_command(["sleep", "infinity"])
-            .with_volume_mapping(self.volume, "/data", "rw")
             .with_volume_mapping(str(project_dir), self.workspace, "ro")
             .with_kwargs(shm_size="2g", working_dir=self.workspace,
                          labels={HARNESS_LABEL: "container", OWNER_LABEL: this_owner()})
         )
+        if data_tmpfs:
+            self.container.tmpfs["/data"] = f"size={data_tmpfs},mode=1777"  # Docker's tmpfs options, as `--tmpfs` takes them
+        else:
+            self._claim_volume()
+            self.client.volumes.create(self.volume, labels={HARNESS_LABEL: "data"})
+            self.container.with_volume_mapping(self.volume, "/data", "rw")
+        for name, path in (read_only_volumes or {}).items():
+            self.container.with_volume_mapping(name, path, "ro")
 
     def _claim_volume(self) -> None:
         """A named volume the harness made earlier (a run that was killed) is removed; any other is refused."""
@@ -90,11 +99,12 @@ class ProjectContainer:
             log(f"--keep: left container {self.container.get_wrapped_container().name} and volume {self.volume} in place")
             return
         self.container.stop()
-        try:
-            self.client.volumes.get(self.volume).remove(force=True)
-        except docker.errors.NotFound:
-            pass
-        log(f"removed the container and volume {self.volume}")
+        if self.volume:
+            try:
+                self.client.volumes.get(self.volume).remove(force=True)
+            except docker.errors.NotFound:
+                pass
+        log(f"removed the container{' and volume ' + self.volume if self.volume else ''}")
 
     def run(self, command: list[str], label: str, stream: bool = True, check: bool = True, user: str | None = None) -> str:
         """Run a command in the container; print its output as it comes; return it."""

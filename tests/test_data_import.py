@@ -28,6 +28,7 @@ def data_root(tmp_path, monkeypatch, unavailable):
     if "mp3" not in subprocess.run(["sox", "-h"], capture_output=True, text=True).stdout.split():
         unavailable("sox cannot write mp3 here (apt-get install libsox-fmt-mp3)")
     monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir(exist_ok=True)  # the data folder is attached, not made by the commands
     return tmp_path / "data"
 
 

@@ -115,6 +115,7 @@ def test_ctc_frames_count_repeats_and_the_feature_window(validate):
 def test_training_refuses_a_broken_row_before_the_engine_starts(template_playbook, dataset, tmp_path, monkeypatch):
     folder, _ = dataset
     monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir(exist_ok=True)  # the data folder is attached, not made by the commands
     training = template_playbook("playbook.training")
     from playbook.errors import UserError
     with pytest.raises(UserError) as refused:

@@ -67,3 +67,26 @@ def test_train_refuses_to_reuse_a_run_name(cpu_image, tmp_path):
     result = subprocess.run(["docker", "run", "--rm", cpu_image, "sh", "-c", script], capture_output=True, text=True)
     assert "error: run 'taken' already exists in /data/runs/taken; continue it with `make resume RUN=taken`" in result.stderr
     assert "exit=2" in result.stdout and result.stdout.rstrip().endswith("{}"), "the existing run must be left as it was"
+
+
+def test_a_data_folder_that_cannot_be_written_is_one_sentence(template_playbook, tmp_path, monkeypatch):
+    import errno
+    monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
+    storage = template_playbook("playbook.storage")
+    assert storage.problem(tmp_path / "data")[0] == f"the data folder {tmp_path / 'data'} does not exist"
+    assert storage.problem(tmp_path) is None
+    full = storage.describe_os_error(OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x.ckpt")))
+    assert full.startswith(f"no space left on {storage.mount_of(tmp_path)} (") and f"while writing {tmp_path / 'x.ckpt'}" in full
+    assert "read-only file system" in storage.describe_os_error(OSError(errno.EROFS, "Read-only file system", "/data/x"))
+    with pytest.raises(template_playbook("playbook.errors").UserError, match="does not exist; attach the data volume"):
+        storage.require_writable()
+
+
+def test_an_engine_traceback_becomes_one_line(template_playbook, tmp_path):
+    process = template_playbook("playbook.training.process")
+    held = ["Traceback (most recent call last):\n", '  File "x.py", line 1, in <module>\n',
+            "tensorflow.python.framework.errors_impl.NotFoundError: /data/runs/r/checkpoints; No such file\n",
+            "\n", "Original stack trace for 'save/SaveV2':\n", '  File "y.py", line 2\n']
+    assert process._exception(held) == "tensorflow.python.framework.errors_impl.NotFoundError: /data/runs/r/checkpoints; No such file"
+    kept = process._keep(tmp_path, "train", held)
+    assert kept == tmp_path / "engine-train-error.log" and kept.read_text() == "".join(held)

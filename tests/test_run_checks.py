@@ -7,6 +7,7 @@ import pytest
 @pytest.fixture()
 def playbook(monkeypatch, tmp_path, template_playbook):
     monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir(exist_ok=True)  # the data folder is attached, not made by the commands
     return template_playbook("playbook.training")
 
 

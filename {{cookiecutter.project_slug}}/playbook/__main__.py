@@ -547,15 +547,34 @@ def parser():
     return main
 
 
+# The commands that write to the data folder: they refuse to start where it is missing, read-only or not theirs.
+WRITES_DATA = {"sample", "import", "train", "resume", "evaluate", "export", "finetune", "transfer", "import-checkpoint", "search",
+               "noise", "augment-preview", "lm", "tune-scorer", "export-manifest"}
+# The commands that write a run (--run): one at a time per run.
+WRITES_RUN = {"train", "resume", "finetune", "transfer"}
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     args = parser().parse_args(argv)
     args.command_line = "playbook " + " ".join(shlex.quote(a) for a in argv)
+    from . import storage
     try:
-        args.func(args)
+        if args.command in WRITES_DATA:
+            storage.require_writable()
+        if args.command in WRITES_RUN:
+            from .training.runs import lock
+            with lock(args.run, args.command_line):
+                args.func(args)
+        else:
+            args.func(args)
     except UserError as error:
         print("error: {}".format(error), file=sys.stderr)
         return error.exit_code
+    except OSError as error:
+        # A full, read-only or foreign-owned disk met after the checks: one sentence, not a traceback.
+        print("error: {}".format(storage.describe_os_error(error)), file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted; the run's last saved checkpoint is kept.", file=sys.stderr)
         return 130

@@ -24,6 +24,7 @@ from . import scorer as packages
 from . import settings
 from .data.text import OUTSIDE, TextNormaliser
 from .errors import UserError
+from .storage import no_space
 
 # The defaults are DeepSpeech's release recipe (doc/Scorer.rst) except where a
 # comment says why not; `playbook lm --help` and docs/scorer.md show them.
@@ -116,6 +117,11 @@ def _run(command, what, log, stdin=None):
     print("lm: {} {} in {:.1f} s".format(what, "done" if result.returncode == 0 else "failed", seconds), flush=True)
     log.write("$ " + " ".join(command) + "\n" + result.stdout + "\n")
     return result, seconds
+
+
+# Below this much free space a failed KenLM program is taken to have run out of disk: lmplz aborts on a write
+# error with its own message, not always errno's words.
+DISK_NEARLY_FULL = 1 << 20
 
 
 def _tool(name):
@@ -249,6 +255,8 @@ def build(name, corpora, alphabet_path, order=None, top_k=None, prune=None, memo
 
 def _check(result, tool, work):
     if result.returncode != 0:
+        if "No space left on device" in result.stdout or shutil.disk_usage(str(work)).free < DISK_NEARLY_FULL:
+            raise UserError(no_space(work) + " ({}'s log: {}.)".format(tool, work / "build.log"))
         tail = "\n".join(result.stdout.strip().splitlines()[-6:])
         raise UserError("{} failed (exit {}); the full log is {}:\n{}".format(tool, result.returncode, work / "build.log", tail))
 

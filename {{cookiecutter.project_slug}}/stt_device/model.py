@@ -54,7 +54,9 @@ class TfliteModel:
             except TypeError:  # TensorFlow 1.15's tf.lite.Interpreter has no num_threads
                 self.interpreter = Interpreter(model_path=str(model_path))
         except ValueError as error:
-            raise UserError("{} is not a TFLite model this runtime can load ({}).".format(model_path, error))
+            # TFLite's message spans lines; one sentence keeps it on one.
+            raise UserError("{} is not a TFLite model this runtime can load ({}); export one with `playbook export`.".format(
+                model_path, " ".join(str(error).split())))
         self.interpreter.allocate_tensors()
         self.inputs = {d["name"]: d for d in self.interpreter.get_input_details()}
         self.outputs = {d["name"]: d for d in self.interpreter.get_output_details()}

@@ -12,9 +12,8 @@ import platform
 import shutil
 import subprocess
 import sys
-import tempfile
 
-from .. import settings
+from .. import settings, storage
 from .gpu import open_nvml
 
 OK, WARN, FAIL = "ok", "warn", "fail"
@@ -165,16 +164,10 @@ def shared_memory(has_gpu):
 
 def data_volume(root=None):
     root = root or settings.DATA_ROOT
-    if not root.is_dir():
-        return _check("data", FAIL, "{} does not exist".format(root),
-                      "mount a volume or a folder of the host's disk there (docs/cloud.md; the dev containers do)")
-    owner, me = os.stat(str(root)).st_uid, os.getuid()
-    try:
-        with tempfile.NamedTemporaryFile(dir=str(root), prefix=".doctor-"):
-            pass
-    except OSError as error:
-        return _check("data", FAIL, "{} is owned by uid {} and you (uid {}) cannot write to it: {}".format(
-            root, owner, me, error.strerror), "as root, once: `chown -R {} {}` (or mount it read-write)".format(me, root))
+    found = storage.problem(root)
+    if found:
+        return _check("data", FAIL, *found)
+    me = os.getuid()
     free = shutil.disk_usage(str(root)).free
     detail = "{} is writable by you (uid {}), {:.1f} GB free".format(root, me, free / 1e9)
     if free < FREE_FAIL:

@@ -24,8 +24,9 @@ from ..training.runs import STATE_LINE
 # The folders of the data volume a sync moves by default; the feature cache and previews are rebuilt, not kept.
 DEFAULT_WHAT = ("datasets", "runs", "exports", "lm")
 STATE_FILES = ("checkpoint", "best_dev_checkpoint")
-# Mid-copy work a run makes and removes again (playbook/training/runs.py stage_checkpoint).
-ALWAYS_EXCLUDED = (".staging/**",)
+# Mid-copy work a run makes and removes again (playbook/training/runs.py stage_checkpoint), the commands' work
+# folders (*.partial: an export, a scorer or an import being made) and this machine's run locks (runs.lock).
+ALWAYS_EXCLUDED = (".staging/**", "*.partial/**", ".locks/**")
 
 
 def rclone():

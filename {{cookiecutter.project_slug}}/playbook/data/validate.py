@@ -9,6 +9,7 @@ Standard library only, numpy for the deep check.
 import collections
 import csv
 import math
+import re
 import wave
 from pathlib import Path
 
@@ -97,6 +98,10 @@ def audio_header(path):
     except FileNotFoundError:
         return None, "missing", ""
     except (wave.Error, EOFError, OSError) as error:
+        tag = re.match(r"unknown format: (\d+)", str(error))
+        if tag:  # a valid WAV that is not plain PCM: 65534 is WAVE_FORMAT_EXTENSIBLE (24-bit, 32-bit, multichannel)
+            return None, "wrong_format", "WAV format tag {}{}".format(tag.group(1), " (extensible: 24- or 32-bit, or many "
+                                                                     "channels)" if tag.group(1) == "65534" else "")
         return None, "unreadable", str(error)
 
 

@@ -3,12 +3,15 @@ streamed (training's step lines summarised, playbook/training/progress.py), each
 the run's epochs.jsonl and the invocation itself to invocations.jsonl (start, then end with exit code and
 steps). A training invocation with a budget is stopped with SIGINT at the end of the first epoch that finds
 it spent: both engines save the epoch's checkpoints before that point and end their epoch loop cleanly on
-KeyboardInterrupt."""
+KeyboardInterrupt. A Python traceback from the engine is held back from the screen and kept in a file: the
+command ends with one sentence naming the exception (or the full disk) and that file."""
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 
@@ -17,6 +20,7 @@ from .. import engines
 from .. import settings
 from ..cloud.gpu import Monitor
 from ..errors import UserError
+from ..storage import no_space
 from .budget import BudgetStop, continue_command
 from .progress import EpochProgress
 from .runs import checkpoint_step, now
@@ -60,8 +64,12 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
         if warning:
             print("warning: " + warning, flush=True)
 
+    held = []  # the engine's tracebacks and everything after the first: it is failing, and says why in one line
     with open(str(run / "epochs.jsonl"), "a") as epoch_log:
         for line in process.stdout:
+            if held or line.startswith("Traceback (most recent call last)"):
+                held.append(line)
+                continue
             show, said, record = progress.feed(line) if progress else (True, None, None)
             if record:  # its summary before the epoch's closing line of dashes
                 epoch_done(record, epoch_log)
@@ -91,7 +99,46 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
     if stopped:
         raise BudgetStop("run '{}' stopped at step {}: {}. Its checkpoints are kept; continue it with a larger budget: "
                          "{}.".format(run.name, end["end_step"], stopped, continue_command(run.name)))
+    if held:
+        kept = _keep(run, phase, held)
+        full = next((line for line in output + held if NO_SPACE in line), None)
+        if code != 0 and full:
+            # The file the engine names (a checkpoint's temp file), else where this phase writes.
+            where = re.search(re.escape(str(settings.DATA_ROOT)) + r"/[^\s;:,'\"]+", full)
+            where = where.group(0) if where else flags.get("export_dir") or run
+            raise UserError(no_space(where) + " (The engine's messages: {}.)".format(kept))
+        if code != 0:
+            raise UserError("the engine's {} step ({}) failed with exit code {}: {}; its traceback is in {}.".format(
+                phase, engine.modules[phase], code, _exception(held), kept))
+        print("note: the engine printed a traceback and went on; it is in {}.".format(kept), flush=True)
     if code != 0:
+        if any(NO_SPACE in line for line in output):
+            raise UserError(no_space(run))
         raise UserError("the engine's {} step ({}) failed with exit code {}; its messages are above.".format(
             phase, engine.modules[phase], code))
     return "".join(output)
+
+
+NO_SPACE = "No space left on device"
+# The last line of a Python traceback: `module.path.SomeError: message`.
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*")
+
+
+def _exception(held):
+    lines = [line.strip() for line in held if EXCEPTION_LINE.match(line)]
+    text = lines[-1] if lines else held[-1].strip()
+    return text if len(text) <= 300 else text[:297] + "..."
+
+
+def _keep(run, phase, held):
+    """The held-back lines in RUN/engine-<phase>-error.log, or in /tmp when the run's disk takes nothing more."""
+    text = "".join(held)
+    try:
+        path = run / "engine-{}-error.log".format(phase)
+        path.write_text(text)
+        return path
+    except OSError:
+        handle, path = tempfile.mkstemp(prefix="engine-{}-error-".format(phase), suffix=".log")
+        with os.fdopen(handle, "w") as log:
+            log.write(text)
+        return path

@@ -13,6 +13,8 @@ RUNS/<run>/
 A run imported from a released checkpoint (`playbook import-checkpoint`) has `"kind": "imported"`
 and is read-only: it is only ever a source (finetune, transfer), evaluated or exported.
 """
+import contextlib
+import fcntl
 import json
 import os
 import re
@@ -39,6 +41,28 @@ def run_dir(name):
     if not re.match(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", name or ""):
         raise UserError("run name '{}' may hold only letters, digits, '.', '_' and '-'.".format(name))
     return settings.RUNS / name
+
+
+@contextlib.contextmanager
+def lock(name, command_line):
+    """Hold run NAME for one command: a second command that would write the same run is refused, naming the first.
+    An advisory lock (flock) on RUNS/.locks/NAME: the kernel drops it when its holder ends, even by SIGKILL."""
+    run_dir(name)  # a valid name
+    locks = settings.RUNS / ".locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with open(str(locks / name), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "a command"
+            raise UserError("run '{}' is in use by another command ({}); wait for it to finish (or stop it), then run "
+                            "this one again.".format(name, holder))
+        handle.seek(0)
+        handle.truncate()
+        handle.write("pid {}: {}".format(os.getpid(), command_line))
+        handle.flush()
+        yield
 
 
 def labels(alphabet_path):

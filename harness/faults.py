@@ -1,0 +1,418 @@
+"""python -m harness faults: the fault matrix. Each case injects one fault into a real project container
+(a full disk, a SIGKILL, a second command on the same run, broken audio, CSVs and configs, a data folder
+that is not usable) and asserts three things:
+
+1. the command fails or refuses with one `error: ...` sentence that names the file, row, option or resource,
+   and no traceback anywhere in its output (a SIGKILL case has no message to check: the kill is the fault);
+2. nothing made before the fault is lost or changed: the checksums of every dataset, checkpoint, export and
+   scorer file on the data volume, before and after;
+3. the next ordinary command works (for a SIGKILL case: the same command again).
+
+The harness-side faults (no Docker daemon, no stand-in recipe, no CPython for a stand-in) run on the host.
+Writes reports/faults.json ({"cases": [{"name", "fault", "passed", "message", "seconds"}]}) and faults.md.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import docker_cli
+from .bake import bake
+from .container import HARNESS_LABEL, ProjectContainer
+from .endtoend import REPO, WORK, build_image
+from .log import HarnessError, log
+
+FAULTS_CONTEXT = {"project_slug": "playbook-faults"}
+# What a fault must not touch: datasets, checkpoints (TensorBoard's summaries are the engine's log, appended to
+# by design), the run's record of what it is, exports, language models and scorers. Work folders (*.partial)
+# are the commands' own scratch space.
+SNAPSHOT = r"""
+cd /data && find datasets runs exports lm -path '*.partial' -prune -o -path '*/summaries' -prune -o -type f \
+  \( -path 'runs/*/checkpoints/*' -o -path 'runs/*/kept/*' -o -name alphabet.txt -o -name config.toml -o -name run.json \
+     -o -path 'datasets/*' -o -path 'exports/*' -o -path 'lm/*' \) -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum
+"""
+# Bash functions the cases' scripts use.
+PRELUDE = r"""
+set -u
+SAMPLE=/data/datasets/sample
+GOOD_WAV=$SAMPLE/wav/test-000.wav
+# fill_disk KB: leave only KB kilobytes free on /data.
+fill_disk() { local free; free=$(df --output=avail -k /data | tail -1); fallocate -l $(( (free - $1) * 1024 )) /data/.filler; sync; }
+free_disk() { rm -f /data/.filler; }
+# A copy of the sample dataset whose first training row is WAV (and, where given, whose CSV text is CSV).
+bad_dataset() {
+  local name=$1 wav=$2 dataset=/data/datasets/$1
+  rm -rf "$dataset" && cp -al $SAMPLE "$dataset" && rm "$dataset/train.csv"  # hard links: no copy of the audio
+  cp "$wav" "$dataset/wav/bad.wav"
+  { head -1 $SAMPLE/train.csv; echo "$dataset/wav/bad.wav,$(stat -c %s "$dataset/wav/bad.wav"),one two"; tail -n +3 $SAMPLE/train.csv; } \
+    > "$dataset/train.csv"
+}
+# alive PID: the process runs (a zombie does not: nothing in the container reaps orphans, so kill -0 would say yes).
+alive() { local state; state=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$state" ] && [ "${state:0:1}" != Z ]; }
+# start_killable COMMAND...: run it in its own process group, in the background; KILLABLE is its pid.
+start_killable() { setsid "$@" > /tmp/killed.log 2>&1 & KILLABLE=$!; }
+# kill_when TEST: SIGKILL the whole group the moment TEST holds (polled every 50 ms, 120 s at most); fails
+# when the command ended first, since then no kill was injected.
+kill_when() {
+  for _ in $(seq 2400); do
+    if eval "$1"; then kill -KILL -- -$KILLABLE; wait $KILLABLE 2>/dev/null; echo "killed while: $1"; return 0; fi
+    alive $KILLABLE || { echo "the command ended before the kill: $(tail -3 /tmp/killed.log)"; return 1; }
+    sleep 0.05
+  done
+  echo "no kill within 120 s"; return 1
+}
+"""
+
+
+@dataclass
+class Case:
+    name: str
+    fault: str  # what is injected, for the report
+    command: str  # bash: the command the fault hits
+    expect: str = ""  # a regex the command's `error: ...` line must match; empty: a SIGKILL case, the kill is checked
+    setup: str = ""  # bash run before the snapshot; must succeed
+    then: str = ""  # bash: the next ordinary command, must succeed (a SIGKILL case: the same command again)
+    box: str = "main"  # which container: main (the shared data volume) or small (a 300 MB tmpfs as /data)
+    writes: str = ""  # a regex of the files changed by design (a run another command trains meanwhile)
+    then_writes: str = ""  # a regex of the files the next command changes by design (tune-scorer: its scorer)
+
+
+RUN = "base"  # the trained run every case starts from
+ENGINE_CASES = [
+    # --- a full data volume ---
+    Case("disk full: checkpoint save", "/data has 64 kB free when training saves its first checkpoint",
+         setup="fill_disk 64", command="playbook resume --run base --epochs 1",
+         expect=r"^error: .*no space left on /data.*(free|delete)", then="free_disk && playbook resume --run base --epochs 1",
+         box="small", then_writes=r"^runs/base/checkpoints/"),
+    Case("disk full: export", "/data has 64 kB free when the engine writes the TFLite model",
+         setup="fill_disk 64", command="playbook export --run base --checkpoint last",
+         expect=r"^error: .*no space left on /data", then="free_disk && playbook export --run base --checkpoint last",
+         box="small"),
+    Case("disk full: scorer build", "/data has 64 kB free when `lm` builds the KenLM model",
+         setup="fill_disk 64", command="playbook lm --name full",
+         expect=r"^error: .*no space left on /data", then="free_disk && playbook lm --name full", box="small"),
+    Case("disk full: import", "/data has 64 kB free when `import` converts the recordings",
+         setup="fill_disk 64", command="playbook import csv $SAMPLE --name full",
+         expect=r"^error: the disk holding /data/datasets is full; .*kept in /data/datasets/full\.partial and reused",
+         then="free_disk && playbook import csv $SAMPLE --name full", box="small"),
+    # --- SIGKILL, then the same command again ---
+    Case("kill during export", "SIGKILL while the engine writes the export",
+         command="start_killable playbook export --run base --checkpoint best --to /data/exports/killed && "
+                 "kill_when '[ -d /data/exports/killed.partial ]'",
+         then="playbook export --run base --checkpoint best --to /data/exports/killed && test -s /data/exports/killed/output_graph.tflite"),
+    Case("kill during lm", "SIGKILL while KenLM builds the model",
+         command="start_killable playbook lm --name killed && kill_when 'pgrep -x lmplz >/dev/null || pgrep -x build_binary >/dev/null'",
+         then="playbook lm --name killed && test -s /data/lm/killed/kenlm.scorer"),
+    Case("kill during tune-scorer", "SIGKILL while `tune-scorer` searches alpha and beta for the scorer it will rewrite",
+         command="start_killable playbook tune-scorer --run base --scorer sample --trials 2 && "
+                 "kill_when 'grep -q lm_optimize /tmp/killed.log'",
+         then="playbook tune-scorer --run base --scorer sample --trials 2", then_writes=r"^lm/sample/kenlm\.scorer$"),
+    Case("kill during import", "SIGKILL while `import` converts the recordings",
+         command="start_killable playbook import csv $SAMPLE --name killed && kill_when 'ls -d /data/datasets/killed* >/dev/null 2>&1'",
+         then="playbook import csv $SAMPLE --name killed && playbook check-dataset /data/datasets/killed > /dev/null"),
+    Case("kill during sync", "SIGKILL while `sync push` copies the runs to a bucket (rclone's local backend)",
+         setup="export RCLONE_CONFIG_BUCKET_TYPE=local",
+         command="export RCLONE_CONFIG_BUCKET_TYPE=local; start_killable playbook sync push bucket:/tmp/bucket runs && "
+                 "kill_when 'pgrep -x rclone >/dev/null'",
+         then="export RCLONE_CONFIG_BUCKET_TYPE=local; playbook sync push bucket:/tmp/bucket runs > /dev/null"),
+    # --- two commands on one run ---
+    Case("two commands on one run", "a second `resume` of a run while the first is training it",
+         setup="setsid nohup playbook resume --run base --epochs 30 > /tmp/first.log 2>&1 & echo $! > /tmp/first.pid; "
+               "until grep -q '^\\$ ' /tmp/first.log; do sleep 0.1; done",
+         command="playbook resume --run base --epochs 1",
+         expect=r"^error: run 'base' is in use by another command \(pid \d+: playbook resume --run base --epochs 30\); wait",
+         # The first command trains on meanwhile; then it is killed, and the run resumes from its last checkpoint.
+         writes=r"^runs/base/", then="kill -KILL -- -$(cat /tmp/first.pid); sleep 1; playbook resume --run base --epochs 1"),
+]
+
+# Each broken audio file: checked in a dataset (the row is named) and given to transcribe.
+AUDIO = {
+    "corrupt": "{ head -c 44 $GOOD_WAV; head -c 20000 /dev/urandom; } > $F && printf 'XXXX' | dd of=$F bs=1 seek=8 conv=notrunc 2>/dev/null",
+    "truncated": "head -c 30 $GOOD_WAV > $F",
+    "empty": ": > $F",
+    "8-bit": "sox $GOOD_WAV -b 8 $F",
+    "24-bit": "sox $GOOD_WAV -b 24 $F",
+    "stereo": "sox $GOOD_WAV -c 2 $F",
+    "8 kHz": "sox $GOOD_WAV -r 8000 $F",
+    "non-audio": "cp /etc/os-release $F",
+}
+# The formats the device runtime converts (with a note) but a dataset must not hold: the engine reads 16-bit mono 16 kHz.
+CONVERTIBLE = {"8-bit", "24-bit", "stereo", "8 kHz"}
+
+
+def audio_cases() -> list[Case]:
+    cases = []
+    for kind, make in AUDIO.items():
+        slug = re.sub(r"\W+", "", kind.replace(" ", ""))
+        wav = f"/data/broken/{slug}.wav"
+        transcribe = f"playbook transcribe --run base {wav}"
+        then = f"{transcribe} 2>&1 | tee /tmp/t.log && grep -q 'warning: .*8000 Hz' /tmp/t.log" if kind == "8 kHz" else \
+            (transcribe if kind in CONVERTIBLE else f"playbook transcribe --run base $GOOD_WAV")
+        cases.append(Case(f"audio: {kind} in a dataset", f"a {kind} file as a training row",
+                          setup=f"mkdir -p /data/broken && F={wav} && {make} && bad_dataset bad-{slug} {wav}",
+                          command=f"playbook train --run audio-{slug} --dataset /data/datasets/bad-{slug} --set epochs=1",
+                          expect=rf"^error: .*(/data/datasets/bad-{slug}/train\.csv|train\.csv row 2|bad\.wav)",
+                          then=then))
+        if kind not in CONVERTIBLE:
+            cases.append(Case(f"audio: {kind} to transcribe", f"a {kind} file given to `transcribe`",
+                              setup=f"mkdir -p /data/broken && F={wav} && {make}", command=transcribe,
+                              expect=rf"^error: {re.escape(wav)}", then=f"playbook transcribe --run base $GOOD_WAV"))
+    return cases
+
+
+def csv_case(name, fault, edit, expect):
+    """A copy of the sample dataset whose train.csv EDIT (sed or a shell command on $CSV) has broken."""
+    return Case(f"csv: {name}", fault,
+                setup=f"rm -rf /data/datasets/csv && cp -r $SAMPLE /data/datasets/csv && CSV=/data/datasets/csv/train.csv && {edit}",
+                command="playbook train --run csv --dataset /data/datasets/csv --set epochs=1", expect=expect,
+                then="playbook check-dataset $SAMPLE > /dev/null")
+
+
+DATA_CASES = [
+    csv_case("not UTF-8", "a Latin-1 transcript in train.csv", r"printf 'x.wav,100,caf\xe9\n' >> $CSV",
+             r"^error: /data/datasets/csv/train\.csv.*(UTF-8|utf-8)"),
+    csv_case("a column missing", "train.csv without its transcript column", "cut -d, -f1,2 $CSV > /tmp/c && mv /tmp/c $CSV",
+             r"^error: /data/datasets/csv/train\.csv.*transcript"),
+    csv_case("characters outside the alphabet", "a transcript with digits and 'ß'",
+             r"sed -i '2s/,[^,]*$/,gro\xc3\x9f 42/' $CSV", r"^error: .*train\.csv.*row 2|^error: .*(alphabet|rows)"),
+    csv_case("a file that is not there", "a row naming a WAV that does not exist", "sed -i '2s#wav/#wav/gone-#' $CSV",
+             r"^error: .*(train\.csv.*row 2|gone-|rows would stop)"),
+    Case("config: unknown key", "`--set no_such_setting=1`", command="playbook train --run cfg --set no_such_setting=1",
+         expect=r"^error: --set: unknown setting 'no_such_setting'", then="playbook config > /dev/null"),
+    Case("config: wrong type", "`--set epochs=many`", command="playbook train --run cfg --set epochs=many",
+         expect=r"^error: --set: 'epochs' must be a whole number", then="playbook config > /dev/null"),
+    Case("config: out of range", "`--set dropout_rate=1.5`", command="playbook train --run cfg --set dropout_rate=1.5",
+         expect=r"^error: --set: 'dropout_rate' = 1\.5 is out of range", then="playbook config > /dev/null"),
+    Case("config: a broken config file", "a --config file that is not TOML",
+         setup="printf 'epochs = [\\n' > /data/broken.toml", command="playbook train --run cfg --config /data/broken.toml",
+         expect=r"^error: /data/broken\.toml", then="playbook config > /dev/null"),
+    Case("checkpoint of another width", "fine-tuning the run's checkpoint with n_hidden 64",
+         command="playbook finetune --from base --run wide --dataset $SAMPLE --set n_hidden=64",
+         expect=r"^error: .*n_hidden", then="playbook checkpoints --run base > /dev/null"),
+    Case("checkpoint of another alphabet", "fine-tuning onto a dataset with another alphabet",
+         setup="playbook sample --digits --out /data/datasets/digits > /dev/null",
+         command="playbook finetune --from base --run digits --dataset /data/datasets/digits",
+         expect=r"^error: .*alphabet.*transfer", then="playbook checkpoints --run base > /dev/null"),
+    Case("scorer of another alphabet", "a scorer built for the digits alphabet given to `transcribe`",
+         setup="playbook sample --digits --out /data/datasets/digits > /dev/null && "
+               "{ [ -d /data/lm/digits ] || playbook lm --name digits --alphabet /data/datasets/digits/alphabet.txt "
+               "--corpus /data/datasets/digits/lm-corpus.txt > /dev/null; }",
+         command="playbook transcribe --run base --scorer digits $GOOD_WAV", expect=r"^error: .*alphabet",
+         then="playbook transcribe --run base --scorer sample $GOOD_WAV"),
+    Case("a model that is not TFLite", "`transcribe --model` given a text file",
+         setup="cp /etc/os-release /data/not-a-model.tflite", command="playbook transcribe --model /data/not-a-model.tflite $GOOD_WAV",
+         expect=r"^error: /data/not-a-model\.tflite", then="playbook transcribe --run base $GOOD_WAV"),
+]
+
+
+@dataclass
+class VolumeCase:
+    """A data folder that is not usable: the container is started with it, and `playbook sample` must refuse."""
+    name: str
+    fault: str
+    docker_args: list
+    expect: str
+    env: dict = None
+
+
+VOLUME_CASES = [
+    VolumeCase("/data owned by another uid", "a data volume owned by uid 4242, mode 755", ["--user", "1000"],
+               r"^error: /data .*(uid 4242|owned by).*chown"),
+    VolumeCase("/data read-only", "the data volume mounted read-only", [], r"^error: /data .*read-only"),
+    VolumeCase("/data missing", "PLAYBOOK_DATA names a folder that does not exist (an unmounted disk)", [],
+               r"^error: the data folder /mnt/disk/data does not exist", env={"PLAYBOOK_DATA": "/mnt/disk/data"}),
+]
+
+
+def check_output(output: str, expect: str) -> str | None:
+    """Why OUTPUT is not one clear error sentence matching EXPECT, or None."""
+    if "Traceback (most recent call last)" in output:
+        return "a traceback was printed: " + output[output.index("Traceback"):][:600]
+    errors = [line for line in output.splitlines() if line.startswith("error: ")]
+    if len(errors) != 1:
+        return f"expected one `error:` line, got {len(errors)}: {errors[:3]}; output ends: {output.strip()[-600:]}"
+    if not re.search(expect, errors[0]):
+        return f"the error does not match /{expect}/: {errors[0]}"
+    return None
+
+
+def compare(before: str, after: str, may_change: str = "") -> str | None:
+    old = dict(line.split("  ", 1)[::-1] for line in before.splitlines() if line.strip())
+    old = {path: digest for path, digest in old.items() if not (may_change and re.search(may_change, path))}
+    new = dict(line.split("  ", 1)[::-1] for line in after.splitlines() if line.strip())
+    lost = [path for path in old if path not in new]
+    changed = [path for path in old if path in new and new[path] != old[path]]
+    if lost or changed:
+        return f"lost: {lost[:5]}, changed: {changed[:5]}"
+    return None
+
+
+def bash(box: ProjectContainer, script: str, label: str):
+    api = box.client.api
+    cid = box.container.get_wrapped_container().id
+    exec_id = api.exec_create(cid, ["bash", "-c", PRELUDE + script], workdir=box.workspace)["Id"]
+    output = api.exec_start(exec_id).decode("utf-8", "replace")
+    return api.exec_inspect(exec_id)["ExitCode"], output
+
+
+def run_case(box: ProjectContainer, case: Case) -> dict:
+    started = time.monotonic()
+    result = {"name": case.name, "fault": case.fault, "passed": False, "message": ""}
+
+    def done(message, passed=False):
+        result.update(passed=passed, message=message, seconds=round(time.monotonic() - started, 1))
+        log(f"fault '{case.name}': {'passed' if passed else 'FAILED'}: {message[:300]}")
+        return result
+
+    # Setup and fault share a shell, so that the setup's exports (and a filled disk) hold for the command.
+    code, output = bash(box, case.setup or "true", "setup")
+    if code != 0:
+        return done(f"setup failed ({code}): {output.strip()[-600:]}")
+    _, before = bash(box, SNAPSHOT, "snapshot")
+    code, output = bash(box, case.command, case.name)
+    if case.expect:
+        if code == 0:
+            bash(box, "free_disk", "free")
+            return done(f"the command succeeded; it should have refused: {output.strip()[-400:]}")
+        problem = check_output(output, case.expect)
+        if problem:
+            bash(box, "free_disk", "free")
+            return done(problem)
+        said = next(line for line in output.splitlines() if line.startswith("error: "))
+    else:
+        if code != 0:
+            return done(f"the kill was not injected: {output.strip()[-400:]}")
+        said = output.strip().splitlines()[-1]
+    if case.box == "small":
+        bash(box, "free_disk", "free")
+    _, after = bash(box, SNAPSHOT, "snapshot")
+    problem = compare(before, after, case.writes)
+    if problem:
+        return done(f"{said}; but files made before the fault changed: {problem}")
+    if case.then:
+        code, output = bash(box, case.then, "then")
+        if code != 0:
+            return done(f"{said}; but the next command failed ({code}): {output.strip()[-600:]}")
+        _, after = bash(box, SNAPSHOT, "snapshot")
+        problem = compare(before, after, "|".join(filter(None, [case.writes, case.then_writes])))
+        if problem:
+            return done(f"{said}; but the next command changed files made before: {problem}")
+    return done(said, passed=True)
+
+
+PREPARE = f"""
+playbook sample > /dev/null
+playbook train --run {RUN} --set epochs=2 > /tmp/train.log || {{ tail -20 /tmp/train.log; exit 1; }}
+playbook export --run {RUN} > /dev/null
+playbook lm > /dev/null
+"""
+
+
+def run_volume_case(image: str, case: VolumeCase) -> dict:
+    started = time.monotonic()
+    volume = f"dsp-faults-{uuid.uuid4().hex[:8]}"
+    docker = docker_cli.cli()
+    subprocess.run([docker, "volume", "create", "--label", f"{HARNESS_LABEL}=data", volume], check=True, capture_output=True)
+    try:
+        if "another uid" in case.name:
+            subprocess.run([docker, "run", "--rm", "--user", "root", "-v", f"{volume}:/data", image, "bash", "-c",
+                            # A file in it: Docker gives an empty volume the image's /data owner and mode again.
+                            "touch /data/theirs && chown -R 4242 /data && chmod 755 /data"], check=True, capture_output=True)
+        mount = f"{volume}:/data" + (":ro" if "read-only" in case.name else "")
+        env = [arg for key, value in (case.env or {}).items() for arg in ("-e", f"{key}={value}")]
+        command = [docker, "run", "--rm", "--label", f"{HARNESS_LABEL}=container", "-v", mount, *env, *case.docker_args, image,
+                   "playbook", "sample"]
+        refused = subprocess.run(command, capture_output=True, text=True)
+        output = refused.stdout + refused.stderr
+        problem = ("the command succeeded; it should have refused" if refused.returncode == 0 else check_output(output, case.expect))
+        if not problem:
+            # The next ordinary command: the same with the data folder put right.
+            fixed = subprocess.run([docker, "run", "--rm", "-v", f"{volume}:/data", "--user", "root", image, "bash", "-c",
+                                    "chown 1000 /data && chmod 1777 /data"], capture_output=True, text=True)
+            works = subprocess.run([docker, "run", "--rm", "-v", f"{volume}:/data", image, "playbook", "sample"],
+                                   capture_output=True, text=True)
+            if fixed.returncode or works.returncode:
+                problem = f"with /data put right, `playbook sample` failed: {(works.stdout + works.stderr).strip()[-400:]}"
+    finally:
+        subprocess.run([docker, "volume", "rm", "-f", volume], capture_output=True)
+    said = next((line for line in output.splitlines() if line.startswith("error: ")), "")
+    result = {"name": case.name, "fault": case.fault, "passed": not problem, "message": problem or said,
+              "seconds": round(time.monotonic() - started, 1)}
+    log(f"fault '{case.name}': {'passed' if result['passed'] else 'FAILED'}: {result['message'][:300]}")
+    return result
+
+
+def harness_cases() -> list[dict]:
+    """Faults of the machine the harness runs on: each must be one sentence from `python -m harness`."""
+    cases = []
+
+    def host(name, fault, argv, env, expect):
+        started = time.monotonic()
+        result = subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True,
+                                env={**os.environ, **env}, cwd=REPO)
+        output = result.stdout + result.stderr
+        problem = "it succeeded" if result.returncode == 0 else check_output(output, expect)
+        said = next((line for line in output.splitlines() if line.startswith("error: ")), "")
+        cases.append({"name": name, "fault": fault, "passed": not problem, "message": problem or said,
+                      "seconds": round(time.monotonic() - started, 1)})
+        log(f"fault '{name}': {'passed' if not problem else 'FAILED'}: {cases[-1]['message'][:300]}")
+
+    with tempfile.TemporaryDirectory() as empty:
+        host("harness: no Docker daemon", "DOCKER_HOST names a socket nothing listens on", ["faults"],
+             {"DOCKER_HOST": f"unix://{empty}/none.sock"}, r"^error: no Docker daemon answers.*dockerd")
+        host("harness: no registry and no recipe", "a base image that cannot be pulled and has no stand-in recipe",
+             ["base-image", "deepspeech-playbook.invalid/no-such-image:0"], {}, r"^error: .*cannot be pulled .*no stand-in recipe")
+        host("harness: no CPython 3.7 for a stand-in", "no pyenv CPython 3.7 (PYENV_ROOT and HOME empty)",
+             ["base-image", "--stand-in", "python:3.7-slim-bookworm"], {"PYENV_ROOT": empty, "HOME": empty},
+             r"^error: no registry is reachable .*no CPython 3\.7 was found under pyenv")
+    return cases
+
+
+def run(engine: str | None = None, report_dir: Path = REPO / "reports", only: list[str] | None = None) -> dict:
+    from .bake import DEFAULT_ENGINE, ENGINES
+    engine = engine or DEFAULT_ENGINE
+    project = bake(WORK / "faults", {**ENGINES[engine], **FAULTS_CONTEXT})
+    image, _ = build_image(project, "cpu")
+    cases = [*ENGINE_CASES, *audio_cases(), *DATA_CASES]
+    if only:
+        cases = [case for case in cases if any(word in case.name for word in only)]
+    results = []
+    main_cases = [case for case in cases if case.box == "main"]
+    small_cases = [case for case in cases if case.box == "small"]
+    with ProjectContainer(image, project, project.name) as box:
+        log("faults: preparing the sample, a 2-epoch run, its export and the sample scorer")
+        code, output = bash(box, PREPARE, "prepare")
+        if code != 0:
+            raise HarnessError(f"preparing the fault matrix failed: {output.strip()[-800:]}")
+        results += [run_case(box, case) for case in main_cases]
+        if small_cases:
+            # The same project with a 300 MB tmpfs as /data, holding a copy of what the main volume made.
+            with ProjectContainer(image, project, project.name, data_tmpfs="300m", read_only_volumes={box.volume: "/seed"}) as small:
+                code, output = bash(small, "cp -a /seed/datasets /seed/runs /seed/exports /seed/lm /data/", "copy")
+                if code != 0:
+                    raise HarnessError(f"copying the prepared data into the small volume failed: {output.strip()[-400:]}")
+                results += [run_case(small, case) for case in small_cases]
+    if not only or any("/data" in word for word in only):
+        results += [run_volume_case(image, case) for case in VOLUME_CASES]
+    if not only or any("harness" in word for word in only):
+        results += harness_cases()
+    report = {"engine": engine, "cases": results}
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "faults.json").write_text(json.dumps(report, indent=2) + "\n")
+    (report_dir / "faults.md").write_text(markdown(report))
+    log(f"report: {report_dir / 'faults.json'} ({sum(r['passed'] for r in results)} of {len(results)} passed)")
+    return report
+
+
+def markdown(report: dict) -> str:
+    rows = ["| case | fault | passed | what the user is told | s |", "|---|---|---|---|---:|"]
+    for case in report["cases"]:
+        message = case["message"].replace("|", "\\|").replace("\n", " ")
+        rows.append(f"| {case['name']} | {case['fault']} | {'yes' if case['passed'] else '**no**'} | {message} | {case.get('seconds', '')} |")
+    return "\n".join(rows) + "\n"
