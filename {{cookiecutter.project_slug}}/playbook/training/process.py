@@ -64,12 +64,13 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
         if warning:
             print("warning: " + warning, flush=True)
 
-    held = []  # the engine's tracebacks and everything after the first: it is failing, and says why in one line
+    # From the engine's first traceback on, its lines are held back (the command ends with one sentence naming
+    # the exception, and the file that keeps them); they are still read for epochs and returned to the caller.
+    held = []
     with open(str(run / "epochs.jsonl"), "a") as epoch_log:
         for line in process.stdout:
             if held or line.startswith("Traceback (most recent call last)"):
                 held.append(line)
-                continue
             show, said, record = progress.feed(line) if progress else (True, None, None)
             if record:  # its summary before the epoch's closing line of dashes
                 epoch_done(record, epoch_log)
@@ -80,8 +81,9 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
                         process.send_signal(signal.SIGINT)
             if show:
                 output.append(line)
-                sys.stdout.write(line)
-                sys.stdout.flush()
+                if not held:
+                    sys.stdout.write(line)
+                    sys.stdout.flush()
             if said:
                 print(said, flush=True)
         code = process.wait()
@@ -101,7 +103,7 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
                          "{}.".format(run.name, end["end_step"], stopped, continue_command(run.name)))
     if held:
         kept = _keep(run, phase, held)
-        full = next((line for line in output + held if NO_SPACE in line), None)
+        full = next((line for line in held + output if NO_SPACE in line), None)
         if code != 0 and full:
             # The file the engine names (a checkpoint's temp file), else where this phase writes.
             where = re.search(re.escape(str(settings.DATA_ROOT)) + r"/[^\s;:,'\"]+", full)
