@@ -45,7 +45,7 @@ GOOD_WAV=$SAMPLE/wav/test-000.wav
 # fill_disk KB: leave only KB kilobytes free on /data.
 fill_disk() { local free; free=$(df --output=avail -k /data | tail -1); fallocate -l $(( (free - $1) * 1024 )) /data/.filler; sync; }
 free_disk() { rm -f /data/.filler; }
-# A copy of the sample dataset whose first training row is WAV (and, where given, whose CSV text is CSV).
+# bad_dataset NAME WAV: datasets/NAME, the sample with WAV as its first training row.
 bad_dataset() {
   local name=$1 wav=$2 dataset=/data/datasets/$1
   rm -rf "$dataset" && cp -al $SAMPLE "$dataset" && rm "$dataset/train.csv"  # hard links: no copy of the audio
@@ -83,7 +83,6 @@ class Case:
     then_writes: str = ""  # a regex of the files the next command changes by design (tune-scorer: its scorer)
 
 
-RUN = "base"  # the trained run every case starts from
 ENGINE_CASES = [
     # --- a full data volume ---
     Case("disk full: checkpoint save", "/data has 64 kB free when training saves its first checkpoint",
@@ -117,7 +116,6 @@ ENGINE_CASES = [
          command="start_killable playbook import csv $SAMPLE --name killed && kill_when 'ls -d /data/datasets/killed* >/dev/null 2>&1'",
          then="playbook import csv $SAMPLE --name killed && playbook check-dataset /data/datasets/killed > /dev/null"),
     Case("kill during sync", "SIGKILL while `sync push` copies the runs to a bucket (rclone's local backend)",
-         setup="export RCLONE_CONFIG_BUCKET_TYPE=local",
          command="export RCLONE_CONFIG_BUCKET_TYPE=local; start_killable playbook sync push bucket:/tmp/bucket runs && "
                  "kill_when 'pgrep -x rclone >/dev/null'",
          then="export RCLONE_CONFIG_BUCKET_TYPE=local; playbook sync push bucket:/tmp/bucket runs > /dev/null"),
@@ -153,7 +151,7 @@ def audio_cases() -> list[Case]:
         wav = f"/data/broken/{slug}.wav"
         transcribe = f"playbook transcribe --run base {wav}"
         then = f"{transcribe} 2>&1 | tee /tmp/t.log && grep -q 'warning: .*8000 Hz' /tmp/t.log" if kind == "8 kHz" else \
-            (transcribe if kind in CONVERTIBLE else f"playbook transcribe --run base $GOOD_WAV")
+            (transcribe if kind in CONVERTIBLE else "playbook transcribe --run base $GOOD_WAV")
         cases.append(Case(f"audio: {kind} in a dataset", f"a {kind} file as a training row",
                           setup=f"mkdir -p /data/broken && F={wav} && {make} && bad_dataset bad-{slug} {wav}",
                           command=f"playbook train --run audio-{slug} --dataset /data/datasets/bad-{slug} --set epochs=1",
@@ -162,7 +160,7 @@ def audio_cases() -> list[Case]:
         if kind not in CONVERTIBLE:
             cases.append(Case(f"audio: {kind} to transcribe", f"a {kind} file given to `transcribe`",
                               setup=f"mkdir -p /data/broken && F={wav} && {make}", command=transcribe,
-                              expect=rf"^error: {re.escape(wav)}", then=f"playbook transcribe --run base $GOOD_WAV"))
+                              expect=rf"^error: {re.escape(wav)}", then="playbook transcribe --run base $GOOD_WAV"))
     return cases
 
 
@@ -213,21 +211,36 @@ DATA_CASES = [
 
 @dataclass
 class VolumeCase:
-    """A data folder that is not usable: the container is started with it, and `playbook sample` must refuse."""
+    """A data folder that is not usable: the container (its default user, uid 1000) is started with it, and
+    `playbook sample` must refuse."""
     name: str
     fault: str
-    docker_args: list
     expect: str
-    env: dict = None
+    as_root: str = ""  # run on the new volume as root first
+    read_only: bool = False  # mount it with :ro
+    env: dict | None = None
 
 
 VOLUME_CASES = [
-    VolumeCase("/data owned by another uid", "a data volume owned by uid 4242, mode 755", ["--user", "1000"],
-               r"^error: /data .*(uid 4242|owned by).*chown"),
-    VolumeCase("/data read-only", "the data volume mounted read-only", [], r"^error: /data .*read-only"),
-    VolumeCase("/data missing", "PLAYBOOK_DATA names a folder that does not exist (an unmounted disk)", [],
+    # A file in it: Docker gives an empty volume the image's /data owner and mode again at the next mount.
+    VolumeCase("/data owned by another uid", "a data volume owned by uid 4242, mode 755",
+               r"^error: /data .*(uid 4242|owned by).*chown", as_root="touch /data/theirs && chown -R 4242 /data && chmod 755 /data"),
+    VolumeCase("/data read-only", "the data volume mounted read-only", r"^error: /data .*read-only", read_only=True),
+    VolumeCase("/data missing", "PLAYBOOK_DATA names a folder that does not exist (an unmounted disk)",
                r"^error: the data folder /mnt/disk/data does not exist", env={"PLAYBOOK_DATA": "/mnt/disk/data"}),
 ]
+
+
+def error_line(output: str) -> str:
+    return next((line for line in output.splitlines() if line.startswith("error: ")), "")
+
+
+def result(name: str, fault: str, started: float, problem: str | None, said: str) -> dict:
+    """A case's entry in the report, logged: passed when there is no PROBLEM; the message is the problem or SAID."""
+    entry = {"name": name, "fault": fault, "passed": not problem, "message": problem or said,
+             "seconds": round(time.monotonic() - started, 1)}
+    log(f"fault '{name}': {'passed' if entry['passed'] else 'FAILED'}: {entry['message'][:300]}")
+    return entry
 
 
 def check_output(output: str, expect: str) -> str | None:
@@ -263,34 +276,29 @@ def bash(box: ProjectContainer, script: str, label: str):
 
 def run_case(box: ProjectContainer, case: Case) -> dict:
     started = time.monotonic()
-    result = {"name": case.name, "fault": case.fault, "passed": False, "message": ""}
 
-    def done(message, passed=False):
-        result.update(passed=passed, message=message, seconds=round(time.monotonic() - started, 1))
-        log(f"fault '{case.name}': {'passed' if passed else 'FAILED'}: {message[:300]}")
-        return result
+    def done(problem, said=""):
+        return result(case.name, case.fault, started, problem, said)
 
-    # Setup and fault share a shell, so that the setup's exports (and a filled disk) hold for the command.
+    # Each script is its own shell: what a setup leaves is files (a filled disk, a dataset), not variables.
     code, output = bash(box, case.setup or "true", "setup")
     if code != 0:
         return done(f"setup failed ({code}): {output.strip()[-600:]}")
     _, before = bash(box, SNAPSHOT, "snapshot")
     code, output = bash(box, case.command, case.name)
+    if case.box == "small":
+        bash(box, "free_disk", "free")
     if case.expect:
         if code == 0:
-            bash(box, "free_disk", "free")
             return done(f"the command succeeded; it should have refused: {output.strip()[-400:]}")
         problem = check_output(output, case.expect)
         if problem:
-            bash(box, "free_disk", "free")
             return done(problem)
-        said = next(line for line in output.splitlines() if line.startswith("error: "))
+        said = error_line(output)
     else:
         if code != 0:
             return done(f"the kill was not injected: {output.strip()[-400:]}")
         said = output.strip().splitlines()[-1]
-    if case.box == "small":
-        bash(box, "free_disk", "free")
     _, after = bash(box, SNAPSHOT, "snapshot")
     problem = compare(before, after, case.writes)
     if problem:
@@ -303,13 +311,14 @@ def run_case(box: ProjectContainer, case: Case) -> dict:
         problem = compare(before, after, "|".join(filter(None, [case.writes, case.then_writes])))
         if problem:
             return done(f"{said}; but the next command changed files made before: {problem}")
-    return done(said, passed=True)
+    return done(None, said)
 
 
-PREPARE = f"""
+# What every case starts from: the sample, run `base` (named in the cases) with its export, the sample scorer.
+PREPARE = """
 playbook sample > /dev/null
-playbook train --run {RUN} --set epochs=2 > /tmp/train.log || {{ tail -20 /tmp/train.log; exit 1; }}
-playbook export --run {RUN} > /dev/null
+playbook train --run base --set epochs=2 > /tmp/train.log || { tail -20 /tmp/train.log; exit 1; }
+playbook export --run base > /dev/null
 playbook lm > /dev/null
 """
 
@@ -320,14 +329,12 @@ def run_volume_case(image: str, case: VolumeCase) -> dict:
     docker = docker_cli.cli()
     subprocess.run([docker, "volume", "create", "--label", f"{HARNESS_LABEL}=data", volume], check=True, capture_output=True)
     try:
-        if "another uid" in case.name:
-            subprocess.run([docker, "run", "--rm", "--user", "root", "-v", f"{volume}:/data", image, "bash", "-c",
-                            # A file in it: Docker gives an empty volume the image's /data owner and mode again.
-                            "touch /data/theirs && chown -R 4242 /data && chmod 755 /data"], check=True, capture_output=True)
-        mount = f"{volume}:/data" + (":ro" if "read-only" in case.name else "")
+        if case.as_root:
+            subprocess.run([docker, "run", "--rm", "--user", "root", "-v", f"{volume}:/data", image, "bash", "-c", case.as_root],
+                           check=True, capture_output=True)
+        mount = f"{volume}:/data" + (":ro" if case.read_only else "")
         env = [arg for key, value in (case.env or {}).items() for arg in ("-e", f"{key}={value}")]
-        command = [docker, "run", "--rm", "--label", f"{HARNESS_LABEL}=container", "-v", mount, *env, *case.docker_args, image,
-                   "playbook", "sample"]
+        command = [docker, "run", "--rm", "--label", f"{HARNESS_LABEL}=container", "-v", mount, *env, image, "playbook", "sample"]
         refused = subprocess.run(command, capture_output=True, text=True)
         output = refused.stdout + refused.stderr
         problem = ("the command succeeded; it should have refused" if refused.returncode == 0 else check_output(output, case.expect))
@@ -341,11 +348,7 @@ def run_volume_case(image: str, case: VolumeCase) -> dict:
                 problem = f"with /data put right, `playbook sample` failed: {(works.stdout + works.stderr).strip()[-400:]}"
     finally:
         subprocess.run([docker, "volume", "rm", "-f", volume], capture_output=True)
-    said = next((line for line in output.splitlines() if line.startswith("error: ")), "")
-    result = {"name": case.name, "fault": case.fault, "passed": not problem, "message": problem or said,
-              "seconds": round(time.monotonic() - started, 1)}
-    log(f"fault '{case.name}': {'passed' if result['passed'] else 'FAILED'}: {result['message'][:300]}")
-    return result
+    return result(case.name, case.fault, started, problem, error_line(output))
 
 
 def harness_cases() -> list[dict]:
@@ -354,14 +357,11 @@ def harness_cases() -> list[dict]:
 
     def host(name, fault, argv, env, expect):
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True,
-                                env={**os.environ, **env}, cwd=REPO)
-        output = result.stdout + result.stderr
-        problem = "it succeeded" if result.returncode == 0 else check_output(output, expect)
-        said = next((line for line in output.splitlines() if line.startswith("error: ")), "")
-        cases.append({"name": name, "fault": fault, "passed": not problem, "message": problem or said,
-                      "seconds": round(time.monotonic() - started, 1)})
-        log(f"fault '{name}': {'passed' if not problem else 'FAILED'}: {cases[-1]['message'][:300]}")
+        completed = subprocess.run([sys.executable, "-m", "harness", *argv], capture_output=True, text=True,
+                                   env={**os.environ, **env}, cwd=REPO)
+        output = completed.stdout + completed.stderr
+        problem = "it succeeded" if completed.returncode == 0 else check_output(output, expect)
+        cases.append(result(name, fault, started, problem, error_line(output)))
 
     with tempfile.TemporaryDirectory() as empty:
         host("harness: no Docker daemon", "DOCKER_HOST names a socket nothing listens on", ["faults"],

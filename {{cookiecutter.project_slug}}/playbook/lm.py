@@ -24,7 +24,7 @@ from . import scorer as packages
 from . import settings
 from .data.text import OUTSIDE, TextNormaliser
 from .errors import UserError
-from .storage import no_space
+from .storage import NO_SPACE, no_space
 
 # The defaults are DeepSpeech's release recipe (doc/Scorer.rst) except where a
 # comment says why not; `playbook lm --help` and docs/scorer.md show them.
@@ -255,7 +255,7 @@ def build(name, corpora, alphabet_path, order=None, top_k=None, prune=None, memo
 
 def _check(result, tool, work):
     if result.returncode != 0:
-        if "No space left on device" in result.stdout or shutil.disk_usage(str(work)).free < DISK_NEARLY_FULL:
+        if NO_SPACE in result.stdout or shutil.disk_usage(str(work)).free < DISK_NEARLY_FULL:
             raise UserError(no_space(work) + " ({}'s log: {}.)".format(tool, work / "build.log"))
         tail = "\n".join(result.stdout.strip().splitlines()[-6:])
         raise UserError("{} failed (exit {}); the full log is {}:\n{}".format(tool, result.returncode, work / "build.log", tail))

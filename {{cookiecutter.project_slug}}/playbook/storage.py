@@ -9,6 +9,9 @@ from pathlib import Path
 from . import settings
 from .errors import UserError
 
+# How errno ENOSPC reads in a program's output (TensorFlow's, KenLM's): a failed program said the disk was full.
+NO_SPACE = "No space left on device"
+
 
 def mount_of(path):
     """The mount point holding PATH (or the nearest folder of it that exists)."""

@@ -36,6 +36,7 @@ from pathlib import Path
 from stt_device import alphabet as alphabets
 from .. import settings
 from ..errors import UserError
+from ..storage import NO_SPACE
 from . import sources, validate
 from .text import TextNormaliser, describe
 
@@ -91,7 +92,7 @@ def convert(job):
                 partial.unlink()
             message = (result.stderr.strip().splitlines() or ["sox failed"])[-1]
             # A full disk is not the recording's fault: the import stops instead of rejecting every row after it.
-            return index, 0, 0.0, DISK_FULL if "No space left" in result.stderr else "unreadable", message
+            return index, 0, 0.0, DISK_FULL if NO_SPACE in result.stderr else "unreadable", message
         os.replace(str(partial), str(target))
     try:
         with wave.open(str(target), "rb") as audio:

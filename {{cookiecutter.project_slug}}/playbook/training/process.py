@@ -20,7 +20,7 @@ from .. import engines
 from .. import settings
 from ..cloud.gpu import Monitor
 from ..errors import UserError
-from ..storage import no_space
+from ..storage import NO_SPACE, no_space
 from .budget import BudgetStop, continue_command
 from .progress import EpochProgress
 from .runs import checkpoint_step, now
@@ -101,27 +101,24 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
     if stopped:
         raise BudgetStop("run '{}' stopped at step {}: {}. Its checkpoints are kept; continue it with a larger budget: "
                          "{}.".format(run.name, end["end_step"], stopped, continue_command(run.name)))
-    if held:
-        kept = _keep(run, phase, held)
+    kept = _keep(run, phase, held) if held else None
+    if code != 0:
         full = next((line for line in held + output if NO_SPACE in line), None)
-        if code != 0 and full:
+        if full:
             # The file the engine names (a checkpoint's temp file), else where this phase writes.
             where = re.search(re.escape(str(settings.DATA_ROOT)) + r"/[^\s;:,'\"]+", full)
             where = where.group(0) if where else flags.get("export_dir") or run
-            raise UserError(no_space(where) + " (The engine's messages: {}.)".format(kept))
-        if code != 0:
+            raise UserError(no_space(where) + (" (The engine's messages: {}.)".format(kept) if kept else ""))
+        if kept:
             raise UserError("the engine's {} step ({}) failed with exit code {}: {}; its traceback is in {}.".format(
                 phase, engine.modules[phase], code, _exception(held), kept))
-        print("note: the engine printed a traceback and went on; it is in {}.".format(kept), flush=True)
-    if code != 0:
-        if any(NO_SPACE in line for line in output):
-            raise UserError(no_space(run))
         raise UserError("the engine's {} step ({}) failed with exit code {}; its messages are above.".format(
             phase, engine.modules[phase], code))
+    if kept:
+        print("note: the engine printed a traceback and went on; it is in {}.".format(kept), flush=True)
     return "".join(output)
 
 
-NO_SPACE = "No space left on device"
 # The last line of a Python traceback: `module.path.SomeError: message`.
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)\b.*")
 
