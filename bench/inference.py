@@ -7,20 +7,26 @@ model) and a 1-epoch n_hidden 2048 run on 8 utterances (release width; its weigh
 as random, which is fine for timing); both exported (quantised). Then, on the 20 dev and test
 files, seconds of model inference (features + acoustic model, no decoding) per second of audio:
 
-- device runtime: stt_device on tflite-runtime 2.14, CPython 3.11, no TensorFlow;
+- device runtime: stt_device on ai-edge-litert 2.1.6 (TFLite's own kernels), CPython 3.11, no TensorFlow;
 - engine, TFLite in TensorFlow 1.15: the same driver code on tf.lite.Interpreter (CPython 3.7);
 - engine, native client: Coqui STT 1.4.0's C++ client (TFLite 2.9), beam width 1 so that
   its decoding costs next to nothing; it cannot run the model without decoding.
 
-One run on this machine's 2 cores; the ratio is device runtime / other.
+Threads: the native client's TFLite always asks for 4 (libstt), and the device runtime uses the
+same number (stt_device.model.NUM_THREADS); TensorFlow 1.15's interpreter has no such setting.
+One run on this machine; the ratios are device runtime / other. Figures to reports/bench-inference.json.
 """
 import json
 import sys
 import textwrap
 
+from pathlib import Path
+
 from sample_container import sample_container
 
 from harness import endtoend
+
+REPO = Path(__file__).resolve().parent.parent
 
 FILES = "ls /data/datasets/sample/wav/dev-*.wav /data/datasets/sample/wav/test-*.wav"
 
@@ -61,23 +67,36 @@ def main() -> int:
         box.run(["bash", "-c", "mkdir -p /data/datasets/tiny && cd /data/datasets/tiny && ln -s ../sample/wav wav "
                                "&& head -9 ../sample/train.csv > train.csv && head -4 ../sample/dev.csv > dev.csv "
                                "&& cp ../sample/alphabet.txt ."], "tiny dataset")
-        runs = {"sample model, n_hidden 192": ["--run", "small", "--set", "epochs=12"],
-                "n_hidden 2048 (1 epoch, 8 utterances)": ["--run", "wide", "--set", "epochs=1", "--set", "n_hidden=2048",
-                                                          "--dataset", "/data/datasets/tiny"]}
+        runs = {192: ("sample model, n_hidden 192", ["--run", "small", "--set", "epochs=12"]),
+                2048: ("n_hidden 2048 (1 epoch, 8 utterances)", ["--run", "wide", "--set", "epochs=1", "--set", "n_hidden=2048",
+                                                                 "--dataset", "/data/datasets/tiny"])}
+        threads = int(box.run(["/opt/device/bin/python", "-c", "from stt_device.model import NUM_THREADS; print(NUM_THREADS)"],
+                              "threads", stream=False).strip())
         files = box.run(["bash", "-c", FILES], "files", stream=False).split()
-        for name, arguments in runs.items():
+        for width, (name, arguments) in runs.items():
             box.run(["playbook", "train", *arguments], f"train {name}", stream=False)
             exported = endtoend.last_json(box.run(["playbook", "export", "--run", arguments[1]], "export", stream=False))
             device = device_rtf(box, exported["model"], files)
             engine = endtoend.last_json(box.run(["python", "-c", ENGINE_TIMING, exported["model"], *files], "engine",
                                                 stream=False))
-            rows.append((name, exported["model_bytes"], device, engine["tf_lite_rtf"], engine["native_rtf"]))
-    print(f"\n{len(files)} files, {engine['audio_seconds']:.1f} s of audio; seconds of inference per second of audio.\n")
+            rows.append((width, name, exported["model_bytes"], device, engine["tf_lite_rtf"], engine["native_rtf"]))
+    machine = endtoend.machine()
+    print(f"\n{machine}; {len(files)} files, {engine['audio_seconds']:.1f} s of audio; seconds of inference per second of "
+          f"audio; {threads} interpreter threads for the device runtime and the native client.\n")
     print("| model | TFLite bytes | device runtime | engine, TF 1.15 tf.lite | engine, native client (beam 1) "
           "| device / tf.lite | device / native |")
     print("|---|---:|---:|---:|---:|---:|---:|")
-    for name, size, device, tf_lite, native in rows:
+    for _, name, size, device, tf_lite, native in rows:
         print(f"| {name} | {size:,} | {device:.4f} | {tf_lite:.4f} | {native:.4f} | {device / tf_lite:.2f} | {device / native:.2f} |")
+    figures = {"machine": machine, "files": len(files), "audio_seconds": round(engine["audio_seconds"], 2), "threads": threads,
+               "device_over_native": {str(width): round(device / native, 3) for width, _, _, device, _, native in rows},
+               "device_over_tf_lite": {str(width): round(device / tf_lite, 3) for width, _, _, device, tf_lite, _ in rows},
+               "seconds_per_audio_second": {str(width): {"device": round(device, 5), "tf_lite": round(tf_lite, 5),
+                                                         "native": round(native, 5), "model_bytes": size}
+                                            for width, _, size, device, tf_lite, native in rows}}
+    path = REPO / "reports" / "bench-inference.json"
+    path.write_text(json.dumps(figures, indent=2) + "\n")
+    print(f"\nfigures: {path.relative_to(REPO)}")
     return 0
 
 

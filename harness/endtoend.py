@@ -3,10 +3,13 @@ volume run the starter commands in order and check what each one left behind.
 
     sample -> train -> checkpoint files -> resume (the global step moves on)
            -> export (TFLite) -> transcribe the held-out set on the device runtime
+           -> float export -> scorer -> device image
 """
 import csv
 import io
 import json
+import os
+import platform
 import re
 import time
 from contextlib import contextmanager
@@ -24,6 +27,11 @@ WORK = REPO / ".harness"
 RUN = "demo"
 CHECKPOINT_SUFFIXES = (".index", ".meta", ".data-00000-of-00001")
 ARM64, ARM64_BASE = "linux/arm64", "arm64v8/debian:bookworm-slim"
+# What the image size tests hold the images to, in bytes. Measured on 2026-11-26 (with the offline stand-in
+# base images): CPU image 985 MB (default engine; 1,255 MB before docker/slim-python.sh), device image 166 MB
+# on amd64 and 184 MB on arm64 (191 and 198 MB before). Issue 17 asks for 150 and 160 MB: not reached yet.
+CPU_IMAGE_MAX_BYTES = {DEFAULT_ENGINE: 1.0e9, "deepspeech-training": 1.5e9}
+DEVICE_IMAGE_MAX_BYTES = {"amd64": 175e6, "arm64": 192e6}
 
 
 class Stages:
@@ -39,6 +47,14 @@ class Stages:
         finally:
             self.seconds[name] = round(time.monotonic() - started, 1)
             log(f"--- {name}: {self.seconds[name]} s")
+
+
+def machine() -> str:
+    """The date and the machine, for a benchmark's table."""
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor())
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
+    return f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores of {cpu}, {memory:.0f} GiB, {platform.system()} {platform.release()}"
 
 
 def image_tag(slug: str, variant: str) -> str:
@@ -117,7 +133,10 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
     report["image"] = tag
     report["image_size_bytes"] = docker_cli.image_size(tag)
 
+    # Time to the first transcript counts from here: the container's start is part of it.
+    container_start = time.monotonic()
     with ProjectContainer(tag, project, project.name, keep=keep) as box:
+        stages.seconds["container_start"] = round(time.monotonic() - container_start, 1)
         with stages.stage("sample"):
             box.run(["make", "sample"], "sample")
         with stages.stage("train"):
@@ -141,14 +160,10 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
             check_checkpoint_files(box, best, folder="kept")
         report["steps"] = {"after_train": trained_step, "best_dev_after_train": best_step, "after_resume": resumed_step}
         with stages.stage("export"):
-            # The float export first: `--run` commands take the newest export, which must be the quantised one.
-            float_export = (last_json(box.run(["playbook", "export", "--run", RUN, "--float"], "export --float", stream=False))
-                            if float_export_possible else None)
             exported = last_json(box.run(["make", "-s", "export", f"RUN={RUN}"], "export"))
             card = box.run(["cat", exported["model_card"]], "model card", stream=False)
         report["model"] = exported["model"]
         report["model_size_bytes"] = exported["model_bytes"]
-        report["float_model_size_bytes"] = float_export["model_bytes"] if float_export else None
         report["model_card"] = card
         with stages.stage("transcribe"):
             samples = held_out_set(box)
@@ -170,17 +185,24 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
             dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"], audio_seconds=result["audio_seconds"],
                  transcribe_seconds=round(result["inference_seconds"] + result["decode_seconds"], 3))
             for row, result in zip(samples, results)]
+        with stages.stage("float_export"):
+            # After the first transcript, which does not need it. From here on the run's newest export is the
+            # float one, so later commands name the quantised model instead of saying `--run`.
+            float_export = (last_json(box.run(["playbook", "export", "--run", RUN, "--float"], "export --float", stream=False))
+                            if float_export_possible else None)
+        report["float_model_size_bytes"] = float_export["model_bytes"] if float_export else None
         with stages.stage("scorer"):
             # A language model from the sample's text, then the same files decoded with it on the device path,
             # and the device decoder's text checked against the engine's decoder on the same probabilities.
             built = last_json(box.run(["playbook", "lm", "--run", RUN, "--order", "3"], "lm"))
-            lines = box.run(["playbook", "transcribe", "--run", RUN, "--scorer", "sample", "--json", *files],
+            lines = box.run(["playbook", "transcribe", "--model", exported["model"], "--scorer", "sample", "--json", *files],
                             "transcribe+scorer").splitlines()
             scored = [json.loads(line) for line in lines if line.startswith("{")]
-            parity = last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--scorer", "sample", *files],
+            parity = last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--model", exported["model"],
+                                        "--scorer", "sample", *files],
                                        "decoder-parity", stream=False))
             # The float export too: dynamic-range quantised kernels differ between TF 1.15's TFLite and
-            # tflite-runtime 2.14 (how activations are quantised on the fly); float kernels agree closely.
+            # ai-edge-litert 2.1.6 (how activations are quantised on the fly); float kernels agree closely.
             float_parity = (last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--scorer", "sample",
                                                "--model", float_export["model"], *files], "decoder-parity --float", stream=False))
                             if float_export else {})

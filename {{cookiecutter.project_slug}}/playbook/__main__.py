@@ -235,7 +235,7 @@ def _cmd_transcribe(args):
     command += args.files
     # The device runtime is its own interpreter without TensorFlow.
     if not os.path.exists(settings.DEVICE_PYTHON):
-        raise UserError("device runtime {} not found; set PLAYBOOK_DEVICE_PYTHON to a Python with tflite-runtime and numpy.".format(
+        raise UserError("device runtime {} not found; set PLAYBOOK_DEVICE_PYTHON to a Python with ai-edge-litert and numpy.".format(
             settings.DEVICE_PYTHON))
     sys.stdout.flush()
     os.execv(settings.DEVICE_PYTHON, command)

@@ -2,7 +2,7 @@
 
 Three checks, run from the engine's interpreter (CPython 3.7, TensorFlow 1.15):
 - features and probabilities: the device runtime's numpy MFCCs and per-frame probabilities
-  (tflite-runtime) against the model's own feature subgraph and acoustic model run by
+  (ai-edge-litert) against the model's own feature subgraph and acoustic model run by
   TensorFlow 1.15's TFLite interpreter; the max differences, how many frames have the same
   most likely label, and whether the engine's decoder writes the same text from either
   interpreter's probabilities (what a user sees: with dynamic-range quantised weights the two

@@ -22,7 +22,7 @@ CACHE = DATA_ROOT / "cache"
 
 SAMPLE_DATASET = DATASETS / "sample"
 
-# The device runtime is a separate interpreter with tflite-runtime and numpy
+# The device runtime is a separate interpreter with ai-edge-litert and numpy
 # only, so that transcription cannot import TensorFlow by accident.
 DEVICE_PYTHON = os.environ.get("PLAYBOOK_DEVICE_PYTHON", "/opt/device/bin/python")
 

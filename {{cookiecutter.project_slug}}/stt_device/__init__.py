@@ -1,6 +1,6 @@
 """stt_device: run an exported DeepSpeech-family `.tflite` model on a small device.
 
-Needs numpy, a TFLite interpreter (`tflite-runtime` or `ai-edge-litert`) and, for
+Needs numpy, a TFLite interpreter (`ai-edge-litert`, or `tflite-runtime`) and, for
 scorer decoding, KenLM's Python module; never TensorFlow (docker/requirements.device.txt).
 `python -m stt_device FILE...` transcribes; `stt_device.model.TfliteModel` is the API.
 

@@ -255,7 +255,7 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
     if target.exists():
         raise UserError("{} already exists; choose another --name (datasets are never replaced).".format(target))
     if shutil.which("sox") is None:
-        raise UserError("sox is not installed: run this inside the project's container, or apt-get install sox libsox-fmt-all.")
+        raise UserError("sox is not installed: run this inside the project's container, or apt-get install sox libsox-fmt-base libsox-fmt-mp3.")
     source = Path(source)
     if not source.exists():
         raise UserError("{} does not exist; copy your data onto the data volume first (see docs/data.md).".format(source))
