@@ -13,7 +13,8 @@ import json
 import sys
 
 from peak_memory import PEAK_MEMORY
-from sample_container import REPO, sample_container
+import figures as bench_figures
+from sample_container import sample_container
 
 from harness.endtoend import last_json_object
 
@@ -66,10 +67,7 @@ def main() -> int:
     ratio = sox["seconds"] / playbook["seconds"]
     figures["playbook_over_sox_throughput"] = round(ratio, 3)
     print(f"\nplaybook import's throughput is {ratio:.2f}x sox's alone.")
-    path = REPO / "reports" / "bench-import.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps(figures, indent=2) + "\n")
-    print(path)
+    bench_figures.write("import", figures)
     return 0
 
 

@@ -19,6 +19,7 @@ import tempfile
 import wave
 from pathlib import Path
 
+import figures as bench_figures
 from peak_memory import PEAK_MEMORY
 
 REPO = Path(__file__).resolve().parent.parent
@@ -78,11 +79,8 @@ def main() -> int:
     growth = results[-1]["peak_rss_mb"] - results[0]["peak_rss_mb"]
     per_row = growth * 1024 * 1024 / max(results[-1]["rows"] - results[0]["rows"], 1)
     print(f"\nPeak memory grew by {growth:.1f} MB from {sizes[0]:,} to {sizes[-1]:,} rows ({per_row:.0f} bytes per row).")
-    path = REPO / "reports" / "bench-import-memory.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps({"workers": args.workers, "python": sys.version.split()[0], "sizes": results,
-                                "bytes_per_row": round(per_row, 1)}, indent=2) + "\n")
-    print(path)
+    bench_figures.write("import-memory", {"workers": args.workers, "python": sys.version.split()[0], "sizes": results,
+                                          "bytes_per_row": round(per_row, 1)})
     return 0
 
 

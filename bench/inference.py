@@ -20,13 +20,10 @@ import json
 import sys
 import textwrap
 
-from pathlib import Path
-
+import figures as bench_figures
 from sample_container import sample_container
 
 from harness import endtoend
-
-REPO = Path(__file__).resolve().parent.parent
 
 FILES = "ls /data/datasets/sample/wav/dev-*.wav /data/datasets/sample/wav/test-*.wav"
 
@@ -80,7 +77,7 @@ def main() -> int:
             engine = endtoend.last_json(box.run(["python", "-c", ENGINE_TIMING, exported["model"], *files], "engine",
                                                 stream=False))
             rows.append((width, name, exported["model_bytes"], device, engine["tf_lite_rtf"], engine["native_rtf"]))
-    machine = endtoend.machine()
+    machine = bench_figures.machine()
     print(f"\n{machine}; {len(files)} files, {engine['audio_seconds']:.1f} s of audio; seconds of inference per second of "
           f"audio; {threads} interpreter threads for the device runtime and the native client.\n")
     print("| model | TFLite bytes | device runtime | engine, TF 1.15 tf.lite | engine, native client (beam 1) "
@@ -94,9 +91,7 @@ def main() -> int:
                "seconds_per_audio_second": {str(width): {"device": round(device, 5), "tf_lite": round(tf_lite, 5),
                                                          "native": round(native, 5), "model_bytes": size}
                                             for width, _, size, device, tf_lite, native in rows}}
-    path = REPO / "reports" / "bench-inference.json"
-    path.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"\nfigures: {path.relative_to(REPO)}")
+    bench_figures.write("inference", figures)
     return 0
 
 

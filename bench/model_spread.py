@@ -19,13 +19,13 @@ are too few to see how far such a step moves the probabilities.
 """
 import argparse
 import json
-import os
 import statistics
 import sys
 import time
 from dataclasses import dataclass
 from typing import Callable
 
+import figures as bench_figures
 from sample_container import REPO, sample_container
 
 from harness import chapters, endtoend, model_bounds as bounds
@@ -49,11 +49,6 @@ class Quantity:
         if self.worst == "max":
             return value >= self.bound if self.strict else value > self.bound
         return value <= self.bound if self.strict else value < self.bound
-
-
-def machine() -> str:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
-    return f"{os.cpu_count()} cores, {cpu}"
 
 
 def share(part: float, whole: float) -> float:
@@ -143,7 +138,7 @@ def corpus_parity(seeds: list[int]) -> list[dict]:
             found.append(dict(parity, seed=seed, files_over_1e_4=sum(d > 1e-4 for d in differences),
                               largest_file_differences=differences[:5]))
             CORPUS_REPORT.parent.mkdir(exist_ok=True)
-            CORPUS_REPORT.write_text(json.dumps({"seeds": seeds, "models": found, "machine": machine()}, indent=2) + "\n")
+            CORPUS_REPORT.write_text(json.dumps({"seeds": seeds, "models": found, "machine": bench_figures.machine()}, indent=2) + "\n")
             log(f"seed {seed}: max difference {parity['max_probability_difference']:.2e}, "
                 f"argmax differs in {parity['argmax_differences']} of {parity['frames']} frames, "
                 f"same text {parity['agree_across_interpreters']} of {parity['files']}")
@@ -232,7 +227,7 @@ def main() -> int:
         rows = summarise(runs)
         REPORT.write_text(json.dumps({"seeds": [r["seed"] for r in runs], "quantities": rows,
                                       "errors": {r["seed"]: r["errors"] for r in runs if r.get("errors")},
-                                      "seconds": [r["seconds"] for r in runs], "machine": machine()}, indent=2) + "\n")
+                                      "seconds": [r["seconds"] for r in runs], "machine": bench_figures.machine()}, indent=2) + "\n")
     print(f"\n{len(runs)} models per quantity (seeds {', '.join(map(str, seeds))}); bounds from harness/model_bounds.py.\n")
     print(table(summarise(runs)))
     errors = {r["seed"]: r["errors"] for r in runs if r.get("errors")}

@@ -8,10 +8,10 @@ Push (copy, then a checksum check of everything pushed) and pull (into an empty 
 figures to reports/bench-sync.json. Loopback measures playbook's and rclone's own cost, not a network.
 """
 import argparse
-import json
 import sys
 
-from sample_container import REPO, sample_container
+import figures as bench_figures
+from sample_container import sample_container
 
 from harness.endtoend import last_json_object
 
@@ -47,10 +47,7 @@ def main() -> int:
     for row in rows:
         print(f"| {row['direction']} | {row['folder']} | {row['objects']} | {row['mb']} | {row['seconds']} | "
               f"{row['mb_per_second']} | {row['verified'] if row['verified'] is not None else ''} |")
-    path = REPO / "reports" / "bench-sync.json"
-    path.parent.mkdir(exist_ok=True)
-    path.write_text(json.dumps({"checkpoint_mb": args.checkpoint_mb, "rows": rows}, indent=2) + "\n")
-    print(path)
+    bench_figures.write("sync", {"checkpoint_mb": args.checkpoint_mb, "rows": rows})
     return 0
 
 

@@ -12,7 +12,6 @@ ratio: the warm run's training wall time in the container over the same training
       (same corpus, same flags, same engine pins) in a host CPython 3.7 venv.
 All in one run, so the numbers share one machine state.
 """
-import json
 import os
 import subprocess
 import sys
@@ -23,6 +22,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import figures as bench_figures  # noqa: E402
 from harness import base_images, docker_cli, endtoend  # noqa: E402
 from harness.bake import bake  # noqa: E402
 from harness.log import log  # noqa: E402
@@ -75,7 +75,7 @@ def main() -> int:
     warm = endtoend.run(report_dir=reports, report_name="ttfhw-warm")
     host = host_training_seconds(project)
     figures = {
-        "machine": endtoend.machine(),
+        "machine": bench_figures.machine(),
         "cold_first_transcript_s": time_to_first_transcript(cold),
         "cold_image_build_s": cold["stages"]["image_build"],
         "warm_first_transcript_s": time_to_first_transcript(warm),
@@ -105,9 +105,7 @@ def main() -> int:
     print(f"\n{figures['machine']}\n\n| {'measure'.ljust(width)} | value |\n|{'-' * (width + 2)}|------:|")
     for name, value in rows:
         print(f"| {name.ljust(width)} | {value} |")
-    path = reports / "bench-ttfhw.json"
-    path.write_text(json.dumps(figures, indent=2) + "\n")
-    print(f"\nfigures: {path.relative_to(REPO)}")
+    bench_figures.write("ttfhw", figures)
     return 0
 
 

@@ -8,8 +8,6 @@ volume run the starter commands in order and check what each one left behind.
 import csv
 import io
 import json
-import os
-import platform
 import re
 import time
 from contextlib import contextmanager
@@ -47,14 +45,6 @@ class Stages:
         finally:
             self.seconds[name] = round(time.monotonic() - started, 1)
             log(f"--- {name}: {self.seconds[name]} s")
-
-
-def machine() -> str:
-    """The date and the machine, for a benchmark's table."""
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
-    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2 ** 30
-    return f"{time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores of {cpu}, {memory:.0f} GiB, {platform.system()} {platform.release()}"
 
 
 def image_tag(slug: str, variant: str) -> str:
