@@ -56,6 +56,8 @@ def share(part: float, whole: float) -> float:
 
 
 QUANTITIES = [
+    Quantity("first model (make hello): held-out WER, scorer", "demo", lambda r: r["first_model"]["wer"],
+             bounds.FIRST_MODEL_WER, "max"),
     Quantity("held-out CER, project image, no scorer", "demo", lambda r: r["cer"], bounds.HELD_OUT_CER, "max"),
     Quantity("held-out CER, device image, scorer", "demo", lambda r: r["device"]["cer"], bounds.HELD_OUT_CER, "max"),
     Quantity("WER with scorer minus WER without", "demo", lambda r: r["scorer"]["wer"] - r["wer"],

@@ -1,7 +1,8 @@
 """The whole path once: bake, build the CPU image, then in a container on a fresh data
 volume run the starter commands in order and check what each one left behind.
 
-    sample -> train -> checkpoint files -> resume (the global step moves on)
+    sample -> first model (`make hello`: short training, scorer, held-out transcripts)
+           -> train -> checkpoint files -> resume (the global step moves on)
            -> export (TFLite) -> transcribe the held-out set on the device runtime
            -> float export -> scorer -> device image
 """
@@ -130,6 +131,12 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
         stages.seconds["container_start"] = round(time.monotonic() - container_start, 1)
         with stages.stage("sample"):
             box.run(["make", "sample"], "sample")
+        with stages.stage("first_model"):
+            # `make hello`: a short training, a scorer and the held-out set transcribed with it; the first
+            # transcripts, before the demo's own 40-epoch run starts.
+            lines = box.run(["make", "-s", "hello", "JSON=1"], "hello").splitlines()
+            first = [json.loads(line) for line in lines if line.startswith('{"file"')]
+        report["first_model"] = {"transcripts": [dict(score(t["reference"], t["transcript"]), file=t["file"]) for t in first]}
         with stages.stage("train"):
             box.run(["make", "train", f"RUN={RUN}"], "train")
         record = json.loads(box.run(["cat", f"/data/runs/{RUN}/run.json"], "run.json", stream=False))
@@ -263,6 +270,12 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
         scorer_hyps = [t["hypothesis"] for t in report["scorer"]["transcripts"]]
         report["scorer"]["cer"] = round(jiwer.cer(scorer_refs, scorer_hyps), 4)
         report["scorer"]["wer"] = round(jiwer.wer(scorer_refs, scorer_hyps), 4)
+    first_refs = [t["reference"] for t in report["first_model"]["transcripts"]]
+    first_hyps = [t["hypothesis"] for t in report["first_model"]["transcripts"]]
+    if len(first_refs) != len(report["transcripts"]):
+        raise HarnessError(f"`make hello` transcribed {len(first_refs)} held-out files, not {len(report['transcripts'])}.")
+    report["first_model"]["cer"] = round(jiwer.cer(first_refs, first_hyps), 4)
+    report["first_model"]["wer"] = round(jiwer.wer(first_refs, first_hyps), 4)
     references = [t["reference"] for t in report["transcripts"]]
     hypotheses = [t["hypothesis"] for t in report["transcripts"]]
     report["cer"] = round(jiwer.cer(references, hypotheses), 4)
@@ -290,6 +303,8 @@ def markdown(report: dict) -> str:
              f"Image `{report['image']}`: {report['image_size_bytes'] / 1e6:.0f} MB; base images: "
              + ", ".join(f"`{k}` ({v})" for k, v in report["base_images"].items()) + ".",
              f"Model `{report['model']}`: {report['model_size_bytes'] / 1e3:.0f} kB.",
+             f"First model (`make hello`, {report['stages']['first_model']} s): held-out CER {report['first_model']['cer']:.3f}, "
+             f"WER {report['first_model']['wer']:.3f} with the sample's scorer.",
              f"Global step: {report['steps']['after_train']} after train, {report['steps']['after_resume']} after resume.",
              f"Held-out set: CER **{report['cer']:.3f}**, WER {report['wer']:.3f} over {len(report['transcripts'])} files "
              f"(greedy decoding); with the sample's scorer CER {report['scorer']['cer']:.3f}, WER {report['scorer']['wer']:.3f} "

@@ -60,6 +60,13 @@ def test_held_out_transcripts_are_close_to_their_references(report):
     assert report["cer"] <= bounds.HELD_OUT_CER, transcripts
 
 
+def test_first_model_transcribes_the_held_out_set_with_the_scorer(report):
+    # `make hello`, the demo's first transcripts: a short training, so a looser bound than the 40-epoch run's.
+    first = report["first_model"]
+    assert len(first["transcripts"]) == 10
+    assert first["wer"] <= bounds.FIRST_MODEL_WER, first["transcripts"]
+
+
 def test_image_is_within_its_size_bound(report):
     assert 500e6 < report["image_size_bytes"] <= endtoend.CPU_IMAGE_MAX_BYTES[report["engine"]["name"]], report["image_size_bytes"]
 

@@ -42,6 +42,7 @@ def test_dockerfile_base_images_are_found(tmp_path):
 @pytest.mark.parametrize("arguments, message", [
     (["/data/missing.wav"], "error: /data/missing.wav: no such file."),
     (["/etc/os-release"], "error: /etc/os-release is not a PCM WAV file"),
+    ([], "error: give the audio files to transcribe, or --csv with a dataset's CSV."),
 ])
 def test_transcribe_refuses_bad_files(cpu_image, arguments, message):
     result = subprocess.run(["docker", "run", "--rm", cpu_image, "playbook", "transcribe", "--model", "/data/none.tflite", *arguments],

@@ -225,7 +225,11 @@ def _cmd_config(args):
 def _cmd_transcribe(args):
     from .training import latest_export
     model = args.model or str(latest_export(args.run))
+    if not args.files and not args.csv:
+        raise UserError("give the audio files to transcribe, or --csv with a dataset's CSV.")
     command = [settings.DEVICE_PYTHON, "-m", "stt_device", "--model", model] + (["--json"] if args.json else [])
+    if args.csv:
+        command += ["--csv", args.csv]
     if args.scorer:
         from .lm import resolve_scorer
         command += ["--scorer", str(resolve_scorer(args.scorer))]
@@ -391,7 +395,9 @@ def parser():
     config.set_defaults(func=_cmd_config)
 
     transcribe = commands.add_parser("transcribe", help="transcribe WAV files with an exported model")
-    transcribe.add_argument("files", nargs="+", metavar="FILE")
+    transcribe.add_argument("files", nargs="*", metavar="FILE")
+    transcribe.add_argument("--csv", metavar="CSV", help="also every row of a dataset CSV, scored against its transcripts "
+                                                         "(CER and WER, last)")
     source = transcribe.add_mutually_exclusive_group(required=True)
     source.add_argument("--run", help="use the run's newest export")
     source.add_argument("--model", help="path to an output_graph.tflite")

@@ -63,6 +63,9 @@ KEYS = OrderedDict([
                             0, 86400)),
     ("max_to_keep", Key(int, 3, (TRAIN,), "How many `train-N` checkpoints are kept; best_dev keeps one.", 1, 1000)),
     ("random_seed", Key(int, 4568, (TRAIN, TUNE), "Change to measure how much results vary between runs.", 0, 2 ** 31 - 1)),
+    ("intra_op_parallelism_threads", Key(int, 0, (TRAIN, EVALUATE, TUNE),
+                                         "Threads inside one TensorFlow op; 0: one per core. 1 is faster for small models "
+                                         "(n_hidden 192) on few cores.", 0, 1024)),
     ("train_cudnn", Key(bool, False, (TRAIN,), "NVIDIA GPUs only: faster LSTM; its checkpoints then need load_cudnn on a CPU.")),
     ("load_cudnn", Key(bool, False, (TRAIN,), "Load checkpoints trained with train_cudnn (such as release checkpoints) on a CPU.")),
     ("augment", Key(list, [], (TRAIN,), "Augmentation specs such as \"volume[p=0.1,dbfs=-10:-40]\", or a preset such as "
