@@ -110,6 +110,13 @@ def score(reference: str, hypothesis: str) -> dict:
             "cer": round(jiwer.cer(reference, hypothesis), 4), "wer": round(jiwer.wer(reference, hypothesis), 4)}
 
 
+def error_rates(transcripts: list[dict]) -> dict:
+    """CER and WER over a whole set of score() results (jiwer pools the edits over all of them)."""
+    references = [t["reference"] for t in transcripts]
+    hypotheses = [t["hypothesis"] for t in transcripts]
+    return {"cer": round(jiwer.cer(references, hypotheses), 4), "wer": round(jiwer.wer(references, hypotheses), 4)}
+
+
 def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "reports", report_name: str = "demo",
         settings: dict | None = None, engine: str = DEFAULT_ENGINE) -> dict:
     """`settings` go into the baked project's playbook.toml (bench/model_spread.py sets random_seed)."""
@@ -136,6 +143,9 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
             # transcripts, before the demo's own 40-epoch run starts.
             lines = box.run(["make", "-s", "hello", "JSON=1"], "hello").splitlines()
             first = [json.loads(line) for line in lines if line.startswith('{"file"')]
+            samples = held_out_set(box)
+            if len(first) != len(samples):
+                raise HarnessError(f"`make hello` transcribed {len(first)} held-out files, not {len(samples)}.")
         report["first_model"] = {"transcripts": [dict(score(t["reference"], t["transcript"]), file=t["file"]) for t in first]}
         with stages.stage("train"):
             box.run(["make", "train", f"RUN={RUN}"], "train")
@@ -164,7 +174,6 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
         report["model_size_bytes"] = exported["model_bytes"]
         report["model_card"] = card
         with stages.stage("transcribe"):
-            samples = held_out_set(box)
             files = [f"/data/datasets/sample/{row['wav_filename']}" for row in samples]
             lines = box.run(["playbook", "transcribe", "--run", RUN, "--json", *files], "transcribe").splitlines()
             results = [json.loads(line) for line in lines if line.startswith("{")]
@@ -266,24 +275,10 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                                           "same_as_amd64": sum(a["transcript"] == b["transcript"]
                                                                for a, b in zip(on_arm64, on_device)),
                                           "files": len(on_arm64)}
-        scorer_refs = [t["reference"] for t in report["scorer"]["transcripts"]]
-        scorer_hyps = [t["hypothesis"] for t in report["scorer"]["transcripts"]]
-        report["scorer"]["cer"] = round(jiwer.cer(scorer_refs, scorer_hyps), 4)
-        report["scorer"]["wer"] = round(jiwer.wer(scorer_refs, scorer_hyps), 4)
-    first_refs = [t["reference"] for t in report["first_model"]["transcripts"]]
-    first_hyps = [t["hypothesis"] for t in report["first_model"]["transcripts"]]
-    if len(first_refs) != len(report["transcripts"]):
-        raise HarnessError(f"`make hello` transcribed {len(first_refs)} held-out files, not {len(report['transcripts'])}.")
-    report["first_model"]["cer"] = round(jiwer.cer(first_refs, first_hyps), 4)
-    report["first_model"]["wer"] = round(jiwer.wer(first_refs, first_hyps), 4)
-    references = [t["reference"] for t in report["transcripts"]]
-    hypotheses = [t["hypothesis"] for t in report["transcripts"]]
-    report["cer"] = round(jiwer.cer(references, hypotheses), 4)
-    report["wer"] = round(jiwer.wer(references, hypotheses), 4)
-    device_refs = [t["reference"] for t in report["device"]["transcripts"]]
-    device_hyps = [t["hypothesis"] for t in report["device"]["transcripts"]]
-    report["device"]["cer"] = round(jiwer.cer(device_refs, device_hyps), 4)
-    report["device"]["wer"] = round(jiwer.wer(device_refs, device_hyps), 4)
+        report["scorer"].update(error_rates(report["scorer"]["transcripts"]))
+    report["first_model"].update(error_rates(report["first_model"]["transcripts"]))
+    report.update(error_rates(report["transcripts"]))
+    report["device"].update(error_rates(report["device"]["transcripts"]))
     report["stages"] = stages.seconds
     report["total_seconds"] = round(sum(stages.seconds.values()), 1)
     write_report(report, report_dir, report_name)

@@ -223,10 +223,10 @@ def _cmd_config(args):
 
 
 def _cmd_transcribe(args):
-    from .training import latest_export
-    model = args.model or str(latest_export(args.run))
     if not args.files and not args.csv:
         raise UserError("give the audio files to transcribe, or --csv with a dataset's CSV.")
+    from .training import latest_export
+    model = args.model or str(latest_export(args.run))
     command = [settings.DEVICE_PYTHON, "-m", "stt_device", "--model", model] + (["--json"] if args.json else [])
     if args.csv:
         command += ["--csv", args.csv]
