@@ -1,23 +1,26 @@
 """The docker command line, as the harness uses it.
 
 Builds go through the CLI with BuildKit (docker-py and testcontainers only know
-the classic builder). Debian's docker.io CLI (20.10) has BuildKit built in; a
-newer CLI needs the buildx plugin for it.
+the classic builder). Which CLI is decided in one place, harness/ensure-docker.sh,
+which `make setup` runs too: Debian's docker.io CLI (20.10, BuildKit built in),
+else the first `docker` on PATH that has the buildx plugin.
 """
 import os
-import shutil
 import subprocess
 from functools import cache
+from pathlib import Path
 
 from .log import HarnessError, log
+
+ENSURE_DOCKER = Path(__file__).resolve().parent / "ensure-docker.sh"
 
 
 @cache
 def cli() -> str:
-    for candidate in ("/usr/bin/docker", shutil.which("docker")):
-        if candidate and os.path.exists(candidate):
-            return candidate
-    raise HarnessError("no docker command found: install Docker (on Debian: apt-get install docker.io) and start its daemon.")
+    chosen = subprocess.run(["bash", str(ENSURE_DOCKER), "--cli"], capture_output=True, text=True)
+    if chosen.returncode != 0:
+        raise HarnessError(chosen.stderr.strip() or "no docker CLI that builds with BuildKit; run make setup.")
+    return chosen.stdout.strip()
 
 
 def env() -> dict:

@@ -6,9 +6,10 @@
 set -euo pipefail
 what=${1:-demo}
 
-# docker.io: the engine and a CLI with BuildKit built in; debootstrap: the offline stand-in base images;
-# make, git, ca-certificates. A Python >= 3.11 with its venv module runs the harness (chosen below).
-packages=(docker.io debootstrap make git ca-certificates)
+# debootstrap: the offline stand-in base images; make, git, ca-certificates. A Python >= 3.11 with its venv
+# module runs the harness (chosen below). docker.io (an engine, and a CLI with BuildKit built in) is added
+# when harness/ensure-docker.sh, which decides what Docker the harness can use, says it is needed.
+packages=(debootstrap make git ca-certificates)
 if [ "$what" = test ]; then
   # The tests make the sample on the host (espeak-ng, sox; libsox-fmt-mp3 for the importer's mp3 tests),
   # run the arm64 device image emulated (qemu-user-static, binfmt-support) and the Dev Containers CLI (npm).
@@ -16,8 +17,8 @@ if [ "$what" = test ]; then
 fi
 
 # A package counts as present when dpkg has it or, for those that are programs, when its program is on PATH
-# (Docker or Node installed some other way).
-declare -A program=([docker.io]=docker [debootstrap]=debootstrap [make]=make [git]=git [espeak-ng]=espeak-ng
+# (Node installed some other way, say).
+declare -A program=([debootstrap]=debootstrap [make]=make [git]=git [espeak-ng]=espeak-ng
                     [sox]=sox [qemu-user-static]=qemu-aarch64-static [binfmt-support]=update-binfmts [npm]=npm)
 installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" \
@@ -38,7 +39,7 @@ if ! command -v apt-get >/dev/null 2>&1; then
   exit 0
 fi
 
-missing=()
+missing=($(bash "$(dirname "$0")/ensure-docker.sh" --package))
 for package in "${packages[@]}"; do
   installed "$package" || missing+=("$package")
 done
