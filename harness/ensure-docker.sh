@@ -37,6 +37,7 @@ fi
 
 where=${DOCKER_HOST:-unix:///var/run/docker.sock}
 answer() { [ -n "${cli:-$any}" ] && "${cli:-$any}" info --format '{{.ServerVersion}}' 2>&1; }
+denied=""
 server=$(answer) && engine_up=1 || engine_up=""
 [ -n "$engine_up" ] || case "$server" in *"permission denied"*) denied=1 ;; *) denied="" ;; esac
 as_root=""; [ "$(id -u)" = 0 ] && as_root=1
