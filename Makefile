@@ -36,8 +36,10 @@ $(STAMP): pyproject.toml | system-packages
 demo: setup
 	$(VENV)/bin/python -m harness run
 
+# Two lanes side by side (tests/conftest.py: LANES): host tests first, then each lane's container work.
+TEST_LANES ?= 2
 test: setup
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n $(TEST_LANES) --dist loadgroup --no-loadscope-reorder
 
 bench: bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-sync
 

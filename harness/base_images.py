@@ -13,6 +13,7 @@ Stand-ins we can make:
   python:3.7-slim-bookworm   the stand-in Debian plus the host's CPython 3.7 from
                              pyenv, copied to /usr/local as in the official image
 """
+import fcntl
 import glob
 import os
 import re
@@ -20,6 +21,8 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
+
+from contextlib import contextmanager
 
 from . import docker_cli, emulation
 from .log import HarnessError, log
@@ -54,8 +57,23 @@ def base_images(dockerfile: Path, build_args: dict | None = None) -> list[str]:
     return images
 
 
+@contextmanager
+def _only_one_maker(image: str):
+    """One process at a time makes a given image available: the test suite runs two lanes side by side, and two
+    debootstraps or imports of the same tag would race. A lock per image, so that a stand-in may ensure its own base."""
+    path = Path(tempfile.gettempdir()) / f"deepspeech-playbook-base-{re.sub(r'[^A-Za-z0-9_.-]', '_', image)}.lock"
+    with open(path, "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
 def ensure(image: str, rebuild: bool = False) -> str:
     """Return how the image was made available: 'local', 'pulled' or 'stand-in'. REBUILD: build the stand-in again."""
+    with _only_one_maker(image):
+        return _ensure(image, rebuild)
+
+
+def _ensure(image: str, rebuild: bool) -> str:
     if rebuild:
         if image not in STAND_INS:
             raise HarnessError(f"the harness has no stand-in recipe for {image}; stand-ins: {', '.join(STAND_INS)}.")

@@ -1,5 +1,6 @@
 import os
 import shutil
+import time
 
 import pytest
 
@@ -72,3 +73,93 @@ def template_playbook(monkeypatch):
     for name in [m for m in sys.modules if m == "playbook" or m.startswith("playbook.")]:
         monkeypatch.delitem(sys.modules, name)
     return importlib.import_module
+
+
+# --- Order, lanes and the time table -------------------------------------------------------------------------
+# `make test` runs the suite in two lanes side by side (pytest-xdist: -n 2 --dist loadgroup --no-loadscope-reorder).
+# A training of the sample model keeps about one core busy (one thread per op is its fastest, see the README's
+# ttfhw section), so on a 2-core machine two lanes of container work take little longer each than one alone.
+# Host tests come first, so that they fail in the first minute; then each lane's container work, in the order
+# below, a module (or one engine's half of it) staying whole in one lane, so that its module fixtures run once.
+# Balanced by the measured seconds of a fresh run (README, "Tests").
+LANES = {
+    "first": ["test_chapters", "test_devcontainer_up", "test_cloud", "test_checkpoints", "test_kenlm_image",
+              "test_login_shell", "test_harness_container", "test_errors", "test_augment", "test_gpu"],
+    "second": ["test_endtoend", "test_release_checkpoint", "test_endtoend[deepspeech-training]",
+               "test_chapters[deepspeech-training]", "test_faults", "test_system_packages"],
+}
+CONTAINER_MARKS = ("container", "devcontainer", "gpu")
+
+
+def stage_of(item_or_nodeid) -> str:
+    """The module, with `[deepspeech-training]` for the tests that run under the second engine."""
+    nodeid = getattr(item_or_nodeid, "nodeid", item_or_nodeid).split("@")[0]
+    module = nodeid.split("::")[0].rsplit("/", 1)[-1].removesuffix(".py")
+    return module + ("[deepspeech-training]" if "deepspeech" in nodeid.split("::", 1)[-1] else "")
+
+
+def _lane_position(stage: str) -> tuple[str, int]:
+    """A stage's lane and place in it; one not named goes where its module's other engine is, else last in the second."""
+    for name in (stage, stage.split("[")[0]):
+        for lane, stages in LANES.items():
+            if name in stages:
+                return lane, stages.index(name)
+    return "second", len(LANES["second"])
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(config, items):
+    def is_container(item):
+        return any(item.get_closest_marker(mark) for mark in CONTAINER_MARKS)
+
+    host = [item for item in items if not is_container(item)]
+    container = [item for item in items if is_container(item)]
+    lanes = list(LANES)
+    # Stable: the lanes interleaved by position, so that each worker takes its lane's heaviest stage first.
+    container.sort(key=lambda item: (_lane_position(stage_of(item))[1], lanes.index(_lane_position(stage_of(item))[0])))
+    for item in container:
+        item.add_marker(pytest.mark.xdist_group(_lane_position(stage_of(item))[0]))
+    items[:] = host + container
+
+
+SESSION_STARTED = []
+
+
+def pytest_sessionstart(session):
+    SESSION_STARTED.append(time.monotonic())
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Seconds per stage (setup + call + teardown of its tests) and per lane, printed and kept in reports/."""
+    import json
+    from collections import defaultdict
+
+    from harness.endtoend import REPO
+
+    stages = defaultdict(lambda: {"tests": 0, "seconds": 0.0, "lane": "-"})
+    lanes = defaultdict(float)
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "when", None) not in ("setup", "call", "teardown"):
+                continue
+            stage = stages[stage_of(report.nodeid)]
+            stage["seconds"] += report.duration
+            stage["tests"] += report.when == "call" or (report.when == "setup" and report.outcome != "passed")
+            if "@" in report.nodeid:  # a container test's lane, under xdist
+                stage["lane"] = report.nodeid.split("@")[1]
+            node = getattr(report, "node", None)  # the xdist worker
+            lanes[node.gateway.id if node is not None else "main"] += report.duration
+    if not stages:
+        return
+    wall = time.monotonic() - SESSION_STARTED[0] if SESSION_STARTED else None
+    rows = sorted(stages.items(), key=lambda kv: -kv[1]["seconds"])
+    terminalreporter.section("seconds per stage (setup + call + teardown)")
+    terminalreporter.write_line(f"{'stage':45} {'lane':>6} {'tests':>5} {'seconds':>8}")
+    for name, stage in rows:
+        terminalreporter.write_line(f"{name:45} {stage['lane']:>6} {stage['tests']:>5} {stage['seconds']:8.1f}")
+    terminalreporter.write_line("busy seconds per worker: " + ", ".join(f"{lane} {seconds:.0f} s" for lane, seconds in sorted(lanes.items()))
+                                + (f"; wall clock {wall:.0f} s" if wall else ""))
+    (REPO / "reports").mkdir(exist_ok=True)
+    (REPO / "reports" / "test-times.json").write_text(json.dumps(
+        {"stages": {name: {**stage, "seconds": round(stage["seconds"], 1)} for name, stage in rows},
+         "workers": {lane: round(seconds, 1) for lane, seconds in lanes.items()}, "wall_seconds": wall and round(wall, 1)}, indent=2) + "\n")

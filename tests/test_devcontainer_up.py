@@ -20,8 +20,10 @@ def devcontainer(docker_engine, devcontainer_cli, tmp_path_factory):
         base_images.ensure(image)
     config = project / ".devcontainer/cpu/devcontainer.json"
     label = f"org.deepspeech-playbook.test={slug}"
-    common = ["--workspace-folder", str(project), "--config", str(config), "--id-label", label]
-    up = subprocess.run([devcontainer_cli, "up", *common], capture_output=True, text=True, timeout=1800)
+    # The harness's own CLI, not whichever `docker` is first on PATH (a static one may lack buildx).
+    common = ["--workspace-folder", str(project), "--config", str(config), "--id-label", label, "--docker-path", docker_engine.cli()]
+    # BuildKit, as the harness builds: the image comes from the same build cache instead of a second build.
+    up = subprocess.run([devcontainer_cli, "up", *common], capture_output=True, text=True, timeout=1800, env=docker_engine.env())
     result = json.loads(up.stdout.strip().splitlines()[-1]) if up.stdout.strip() else {}
     container_id = result.get("containerId")
     try:
@@ -108,9 +110,9 @@ def test_data_is_writable_when_the_host_user_is_not_uid_1000(docker_engine, devc
     for image in base_images.base_images(project / "docker/Dockerfile.cpu"):
         base_images.ensure(image)
     common = ["--workspace-folder", str(project), "--config", str(project / ".devcontainer/cpu/devcontainer.json"),
-              "--id-label", f"org.deepspeech-playbook.test={slug}"]
+              "--id-label", f"org.deepspeech-playbook.test={slug}", "--docker-path", docker_engine.cli()]
     as_user = ["runuser", "-u", host_user.pw_name, "--", "env", f"HOME={host_user.pw_dir}", devcontainer_cli]
-    up = subprocess.run(as_user + ["up", *common], capture_output=True, text=True, timeout=1800)
+    up = subprocess.run(as_user + ["up", *common], capture_output=True, text=True, timeout=1800, env=docker_engine.env())
     container_id = (json.loads(up.stdout.strip().splitlines()[-1]) if up.stdout.strip() else {}).get("containerId")
     try:
         assert up.returncode == 0, up.stderr[-3000:]

@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from harness import base_images
+from harness import base_images, docker_cli
 from harness.bake import bake
 from harness.log import HarnessError
 
@@ -45,7 +45,7 @@ def test_dockerfile_base_images_are_found(tmp_path):
     ([], "error: give the audio files to transcribe, or --csv with a dataset's CSV."),
 ])
 def test_transcribe_refuses_bad_files(cpu_image, arguments, message):
-    result = subprocess.run(["docker", "run", "--rm", cpu_image, "playbook", "transcribe", "--model", "/data/none.tflite", *arguments],
+    result = subprocess.run([docker_cli.cli(), "run", "--rm", cpu_image, "playbook", "transcribe", "--model", "/data/none.tflite", *arguments],
                             capture_output=True, text=True)
     assert result.returncode == 2
     assert message in result.stderr
@@ -55,7 +55,7 @@ def test_transcribe_refuses_bad_files(cpu_image, arguments, message):
 @pytest.mark.container
 def test_make_transcribe_without_a_file_says_what_to_do(cpu_image, tmp_path):
     project = bake(tmp_path)
-    result = subprocess.run(["docker", "run", "--rm", "-v", f"{project}:/workspaces/p:ro", "-w", "/workspaces/p", cpu_image,
+    result = subprocess.run([docker_cli.cli(), "run", "--rm", "-v", f"{project}:/workspaces/p:ro", "-w", "/workspaces/p", cpu_image,
                              "make", "transcribe"], capture_output=True, text=True)
     assert result.returncode == 2
     assert "error: say which audio to transcribe: make transcribe FILE=path/to/audio.wav" in result.stderr
@@ -65,7 +65,7 @@ def test_make_transcribe_without_a_file_says_what_to_do(cpu_image, tmp_path):
 def test_train_refuses_to_reuse_a_run_name(cpu_image, tmp_path):
     script = ("mkdir -p /data/runs/taken && echo '{}' > /data/runs/taken/run.json && "
               "playbook train --run taken; echo exit=$?; cat /data/runs/taken/run.json")
-    result = subprocess.run(["docker", "run", "--rm", cpu_image, "sh", "-c", script], capture_output=True, text=True)
+    result = subprocess.run([docker_cli.cli(), "run", "--rm", cpu_image, "sh", "-c", script], capture_output=True, text=True)
     assert "error: run 'taken' already exists in /data/runs/taken; continue it with `make resume RUN=taken`" in result.stderr
     assert "exit=2" in result.stdout and result.stdout.rstrip().endswith("{}"), "the existing run must be left as it was"
 
