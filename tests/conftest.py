@@ -85,8 +85,9 @@ def template_playbook(monkeypatch):
 LANES = {
     "first": ["test_chapters", "test_devcontainer_up", "test_cloud", "test_checkpoints", "test_kenlm_image",
               "test_login_shell", "test_harness_container", "test_errors", "test_augment", "test_gpu"],
-    "second": ["test_endtoend", "test_release_checkpoint", "test_endtoend[deepspeech-training]",
-               "test_chapters[deepspeech-training]", "test_faults", "test_system_packages"],
+    # The deepspeech-training image's users first: the first lane builds the default engine's image meanwhile.
+    "second": ["test_endtoend[deepspeech-training]", "test_release_checkpoint", "test_chapters[deepspeech-training]",
+               "test_endtoend", "test_faults", "test_system_packages"],
 }
 CONTAINER_MARKS = ("container", "devcontainer", "gpu")
 
@@ -120,6 +121,14 @@ def pytest_collection_modifyitems(config, items):
     for item in container:
         item.add_marker(pytest.mark.xdist_group(_lane_position(stage_of(item))[0]))
     items[:] = host + container
+
+
+@pytest.hookimpl(trylast=True)  # after xdist has named each grouped test's lane in its node id
+def pytest_collection_finish(session):
+    if session.config.getoption("loadgroup", False) and \
+            any(item.get_closest_marker("xdist_group") and "@" not in item.nodeid for item in session.items):
+        raise pytest.UsageError("pytest-xdist did not keep the lanes together with this pytest (see pyproject.toml's pin): "
+                                "a lane's module fixtures would run twice at once.")
 
 
 SESSION_STARTED = []
