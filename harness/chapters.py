@@ -8,7 +8,9 @@ it, `<slug>-data`; the first failing block fails the chapter. A host block that 
 platform this machine cannot run (`--platform linux/arm64` without qemu) is skipped, and
 the reason recorded. A comment before a block, `<!-- metrics: wer, first=first_dev_loss -->`,
 names keys of the JSON object that block prints last, to report as the chapter's metrics
-(`name=key` renames).
+(`name=key` renames). A block after `<!-- engine-neutral -->` (on its own line, before any metrics
+comment) does nothing that depends on the engine and nothing later blocks need: under an engine other
+than the default it is not run again, and is recorded in `neutral_blocks`.
 """
 import json
 import os
@@ -26,7 +28,8 @@ from .container import ProjectContainer
 from .endtoend import REPO, WORK, build_image, last_json_object
 from .log import HarnessError, log
 
-BLOCK = re.compile(r"(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?```sh run(?P<host> host)?\n(?P<code>.*?)```", re.S)
+BLOCK = re.compile(r"(?:<!--\s*(?P<neutral>engine-neutral)\s*-->\s*\n)?(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?"
+                   r"```sh run(?P<host> host)?\n(?P<code>.*?)```", re.S)
 # The chapters' project: its own slug, so that its data volume (<slug>-data, as the docs name it)
 # can never be one a user of the default slug keeps real data in.
 CHAPTERS_CONTEXT = {"project_slug": "playbook-chapters"}
@@ -41,6 +44,7 @@ class Block:
     code: str
     metrics: dict = field(default_factory=dict)  # reported name -> key in the block's last JSON
     host: bool = False
+    neutral: bool = False  # engine-neutral: run under the default engine only
 
     def platforms(self) -> list[str]:
         return re.findall(r"--platform[= ](\S+)", self.code)
@@ -61,7 +65,7 @@ def parse(path: Path) -> list[Block]:
         for item in filter(None, (m.strip() for m in (match.group("metrics") or "").split(","))):
             name, _, key = item.partition("=")
             metrics[name.strip()] = (key or name).strip()
-        blocks.append(Block(match.group("code"), metrics, host=bool(match.group("host"))))
+        blocks.append(Block(match.group("code"), metrics, host=bool(match.group("host")), neutral=bool(match.group("neutral"))))
     return blocks
 
 
@@ -98,12 +102,16 @@ def run_on_host(block: Block, project: Path, label: str) -> str:
     return output
 
 
-def run_chapter(image: str, project: Path, name: str) -> dict:
+def run_chapter(image: str, project: Path, name: str, engine: str = DEFAULT_ENGINE) -> dict:
     blocks = parse(project / "docs" / f"{name}.md")
-    result = {"passed": False, "seconds": 0.0, "metrics": {}, "blocks": len(blocks), "skipped_blocks": []}
+    result = {"passed": False, "seconds": 0.0, "metrics": {}, "blocks": len(blocks), "skipped_blocks": [], "neutral_blocks": []}
     started = time.monotonic()
     with ProjectContainer(image, project, project.name, volume=f"{project.name}-data") as box:
         for number, block in enumerate(blocks, 1):
+            if block.neutral and engine != DEFAULT_ENGINE:
+                log(f"chapter {name}: block {number} is engine-neutral; it ran under {DEFAULT_ENGINE}")
+                result["neutral_blocks"].append(number)
+                continue
             log(f"chapter {name}: block {number}/{len(blocks)}{' (on the host)' if block.host else ''}")
             reasons = [reason for reason in map(emulation.unavailable, block.platforms()) if reason]
             if reasons:
@@ -151,7 +159,7 @@ def run(names: list[str] | None = None, variant: str = "cpu", report_dir: Path =
     if unknown:
         raise HarnessError(f"no runnable chapter named {', '.join(unknown)}; chapters: {', '.join(known)}.")
     image, _ = build_image(project, "cpu")
-    report = {name: run_chapter(image, project, name) for name in chosen}
+    report = {name: run_chapter(image, project, name, engine) for name in chosen}
     report_dir.mkdir(parents=True, exist_ok=True)
     path = report_dir / f"{engine_named('chapters', engine)}.json"
     previous = json.loads(path.read_text()) if path.exists() and names else {}

@@ -83,11 +83,11 @@ def template_playbook(monkeypatch):
 # below, a module (or one engine's half of it) staying whole in one lane, so that its module fixtures run once.
 # Balanced by the measured seconds of a fresh run (README, "Tests").
 LANES = {
-    "first": ["test_chapters", "test_devcontainer_up", "test_cloud", "test_checkpoints", "test_kenlm_image",
-              "test_login_shell", "test_harness_container", "test_errors", "test_augment", "test_gpu"],
-    # The deepspeech-training image's users first: the first lane builds the default engine's image meanwhile.
+    "first": ["test_chapters", "test_endtoend", "test_devcontainer_up", "test_cloud", "test_checkpoints", "test_faults",
+              "test_kenlm_image", "test_login_shell", "test_harness_container", "test_errors", "test_augment", "test_gpu"],
+    # The deepspeech-training image's users: one build of it while the first lane builds the default engine's.
     "second": ["test_endtoend[deepspeech-training]", "test_release_checkpoint", "test_chapters[deepspeech-training]",
-               "test_endtoend", "test_faults", "test_system_packages"],
+               "test_system_packages"],
 }
 CONTAINER_MARKS = ("container", "devcontainer", "gpu")
 
