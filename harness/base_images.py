@@ -20,9 +20,8 @@ import re
 import shutil
 import subprocess
 import tempfile
-from pathlib import Path
-
 from contextlib import contextmanager
+from pathlib import Path
 
 from . import docker_cli, emulation
 from .log import HarnessError, log

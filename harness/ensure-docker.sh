@@ -39,7 +39,7 @@ where=${DOCKER_HOST:-unix:///var/run/docker.sock}
 answer() { [ -n "${cli:-$any}" ] && "${cli:-$any}" info --format '{{.ServerVersion}}' 2>&1; }
 denied=""
 server=$(answer) && engine_up=1 || engine_up=""
-[ -n "$engine_up" ] || case "$server" in *"permission denied"*) denied=1 ;; *) denied="" ;; esac
+[ -n "$engine_up" ] || case "$server" in *"permission denied"*) denied=1 ;; esac
 as_root=""; [ "$(id -u)" = 0 ] && as_root=1
 apt=""; command -v apt-get >/dev/null 2>&1 && apt=1
 systemd=""; [ -d /run/systemd/system ] && systemd=1

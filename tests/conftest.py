@@ -115,11 +115,12 @@ def pytest_collection_modifyitems(config, items):
 
     host = [item for item in items if not is_container(item)]
     container = [item for item in items if is_container(item)]
+    placed = {item: _lane_position(stage_of(item)) for item in container}
     lanes = list(LANES)
     # Stable: the lanes interleaved by position, so that each worker takes its lane's heaviest stage first.
-    container.sort(key=lambda item: (_lane_position(stage_of(item))[1], lanes.index(_lane_position(stage_of(item))[0])))
+    container.sort(key=lambda item: (placed[item][1], lanes.index(placed[item][0])))
     for item in container:
-        item.add_marker(pytest.mark.xdist_group(_lane_position(stage_of(item))[0]))
+        item.add_marker(pytest.mark.xdist_group(placed[item][0]))
     items[:] = host + container
 
 
@@ -139,14 +140,16 @@ def pytest_sessionstart(session):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """Seconds per stage (setup + call + teardown of its tests) and per lane, printed and kept in reports/."""
+    """Seconds per stage (setup + call + teardown of its tests) and per worker, printed and kept in reports/."""
     import json
     from collections import defaultdict
 
     from harness.endtoend import REPO
 
+    if hasattr(terminalreporter.config, "workerinput"):
+        return  # an xdist worker: the controller has every worker's reports and writes the table once
     stages = defaultdict(lambda: {"tests": 0, "seconds": 0.0, "lane": "-"})
-    lanes = defaultdict(float)
+    workers = defaultdict(float)
     for reports in terminalreporter.stats.values():
         for report in reports:
             if getattr(report, "when", None) not in ("setup", "call", "teardown"):
@@ -157,7 +160,7 @@ def pytest_terminal_summary(terminalreporter):
             if "@" in report.nodeid:  # a container test's lane, under xdist
                 stage["lane"] = report.nodeid.split("@")[1]
             node = getattr(report, "node", None)  # the xdist worker
-            lanes[node.gateway.id if node is not None else "main"] += report.duration
+            workers[node.gateway.id if node is not None else "main"] += report.duration
     if not stages:
         return
     wall = time.monotonic() - SESSION_STARTED[0] if SESSION_STARTED else None
@@ -166,9 +169,9 @@ def pytest_terminal_summary(terminalreporter):
     terminalreporter.write_line(f"{'stage':45} {'lane':>6} {'tests':>5} {'seconds':>8}")
     for name, stage in rows:
         terminalreporter.write_line(f"{name:45} {stage['lane']:>6} {stage['tests']:>5} {stage['seconds']:8.1f}")
-    terminalreporter.write_line("busy seconds per worker: " + ", ".join(f"{lane} {seconds:.0f} s" for lane, seconds in sorted(lanes.items()))
+    terminalreporter.write_line("busy seconds per worker: " + ", ".join(f"{worker} {seconds:.0f} s" for worker, seconds in sorted(workers.items()))
                                 + (f"; wall clock {wall:.0f} s" if wall else ""))
     (REPO / "reports").mkdir(exist_ok=True)
     (REPO / "reports" / "test-times.json").write_text(json.dumps(
         {"stages": {name: {**stage, "seconds": round(stage["seconds"], 1)} for name, stage in rows},
-         "workers": {lane: round(seconds, 1) for lane, seconds in lanes.items()}, "wall_seconds": wall and round(wall, 1)}, indent=2) + "\n")
+         "workers": {worker: round(seconds, 1) for worker, seconds in workers.items()}, "wall_seconds": wall and round(wall, 1)}, indent=2) + "\n")
