@@ -8,7 +8,8 @@ import hashlib
 import json
 from collections import OrderedDict
 
-from . import augment, settings
+from . import settings
+from .augment import specs as augment
 from .errors import UserError
 
 try:

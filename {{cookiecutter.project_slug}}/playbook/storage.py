@@ -1,9 +1,12 @@
-"""The data folder as a disk: whether commands can write to it, and what a missing, read-only, foreign-owned
-or full one means, in one sentence each. `playbook doctor` reports the same problems (its `data` check).
+"""The data folder as a disk: whether commands can write to it, what a missing, read-only, foreign-owned
+or full one means, in one sentence each (`playbook doctor` reports the same problems, its `data` check), and
+how everything a command makes on it is written (`building`: under a partial name, renamed when complete).
 """
 import errno
 import os
+import shutil
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 from . import settings
@@ -73,3 +76,31 @@ def no_space(where):
         free = "free space unknown"
     return ("no space left on {} ({}) while writing {}; what earlier commands made is kept: free some space (`du -sh {}/*` "
             "shows what is large) or attach a larger disk, then run the command again.".format(mount, free, where, mount))
+
+
+def partial_of(target, hidden=False):
+    """Where TARGET is written until it is complete: TARGET.partial beside it (.TARGET.partial: out of listings)."""
+    target = Path(str(target))
+    return target.with_name(("." if hidden else "") + target.name + ".partial")
+
+
+@contextmanager
+def building(target, folder=True, reuse=False, hidden=False):
+    """Write TARGET under its partial name and rename it into place only when the block ends without an error,
+    so a killed, failed or disk-full command never leaves a half-made TARGET under its name.
+
+    folder=True: the partial folder is made (empty, unless REUSE keeps what an earlier attempt left there to
+    be used again); the rename refuses a TARGET folder that appeared meanwhile, so nothing is overwritten.
+    folder=False: a file the block writes whole, replacing TARGET in one step (a run's config.toml).
+    A block that fails leaves its partial where the next attempt finds it (and reuses or removes it).
+    """
+    partial = partial_of(target, hidden)
+    if folder:
+        if not reuse:
+            shutil.rmtree(str(partial), ignore_errors=True)
+        partial.mkdir(parents=True, exist_ok=True)
+    yield partial
+    if folder:
+        os.rename(str(partial), str(target))
+    else:
+        os.replace(str(partial), str(target))

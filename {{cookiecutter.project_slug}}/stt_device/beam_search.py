@@ -14,14 +14,13 @@ import math
 from functools import cmp_to_key
 
 from . import scorer_package as packages
+from .decoding import DEFAULT_BEAM_WIDTH, OOV_SCORE
 from .errors import UserError
 
 LOG10_E = 0.4342944819  # the engine's NUM_FLT_LOGE: KenLM's log10 to natural log
-OOV_SCORE = -1000.0
 FLT_MIN = 1.17549435e-38  # added before log(), as the engine does
 DELAY_THRESHOLD = 0.999  # no expansion while the blank is this certain (leading silence)
 NEG_INF = float("-inf")
-DEFAULT_BEAM_WIDTH = 100  # the engine's 500-1024 cost five to ten times more in this pure-Python search
 
 
 def log_sum_exp(x, y):
@@ -156,7 +155,7 @@ def _pruned(row, cutoff_prob, cutoff_top_n):
 
 
 class Decoder(object):
-    def __init__(self, alphabet, beam_width=100, scorer=None, hot_words=None, cutoff_prob=1.0, cutoff_top_n=40):
+    def __init__(self, alphabet, beam_width=DEFAULT_BEAM_WIDTH, scorer=None, hot_words=None, cutoff_prob=1.0, cutoff_top_n=40):
         if beam_width < 1:
             raise UserError("beam width must be at least 1 (got {}).".format(beam_width))
         self.alphabet, self.beam_width, self.scorer = list(alphabet), beam_width, scorer
@@ -248,18 +247,3 @@ class Decoder(object):
                     scores[id(prefix)] += self._lm_score(prefix, hot_words=False)
         best = min(prefixes, key=cmp_to_key(lambda x, y: _compare(x, y, lambda node: scores[id(node)])))
         return "".join(self.alphabet[label] for label in best.labels())
-
-
-def parse_hot_words(text):
-    """'kitchen:2.5,garage:-1' -> {'kitchen': 2.5, 'garage': -1.0}"""
-    found = {}
-    for item in filter(None, (part.strip() for part in (text or "").split(","))):
-        word, _, boost = item.rpartition(":")
-        try:
-            found[word] = float(boost)
-        except ValueError:
-            word = ""
-        if not word:
-            raise UserError("--hot-words item '{}' must be WORD:BOOST, e.g. kitchen:2.5 (a negative boost discourages the word)."
-                            .format(item))
-    return found

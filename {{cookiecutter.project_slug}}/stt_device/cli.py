@@ -9,7 +9,8 @@ import numpy as np
 
 from .audio import check_audio, convert, read_wav
 from . import beam_search
-from .beam_search import DEFAULT_BEAM_WIDTH, parse_hot_words
+from . import decoding
+from .decoding import DEFAULT_BEAM_WIDTH, parse_hot_words
 from .errors import UserError
 from .metrics import ErrorRates, read_csv
 from .model import TfliteModel
@@ -37,13 +38,9 @@ def main(argv=None):
     parser.add_argument("--model", required=True, help="path to output_graph.tflite")
     parser.add_argument("--alphabet", help="alphabet.txt (default: the one embedded in the model)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
-    parser.add_argument("--scorer", help="a .scorer package: beam search with its language model and vocabulary")
-    parser.add_argument("--beam-width", dest="beam_width", type=int,
-                        help="beam width (default with --scorer: {}; without either: greedy decoding)".format(DEFAULT_BEAM_WIDTH))
-    parser.add_argument("--alpha", type=float, help="language model weight (default: the scorer's own)")
-    parser.add_argument("--beta", type=float, help="word insertion bonus (default: the scorer's own)")
-    parser.add_argument("--hot-words", dest="hot_words", metavar="WORD:BOOST,...",
-                        help="boost (or, negative, discourage) words, e.g. kitchen:2.5,garage:1")
+    decoding.add_options(parser, scorer_help="a .scorer package: beam search with its language model and vocabulary",
+                         beam_help="beam width (default with --scorer: {}; without either: greedy decoding)".format(
+                             DEFAULT_BEAM_WIDTH))
     parser.add_argument("--probs-out", dest="probs_out", metavar="DIR",
                         help="also save each file's per-frame probabilities as DIR/<file stem>.npy")
     parser.add_argument("--stream", type=int, metavar="MS",

@@ -149,3 +149,16 @@ def _report(verb, folder, stats, seconds, checked=None):
         verb, folder, row["objects"], row["bytes"] / 1e6, seconds,
         ", {} files verified by checksum".format(row["verified"]) if checked is not None else ""), file=sys.stderr, flush=True)
     return row
+
+
+def sync(direction, remote, what=(), delete=False):
+    """`playbook sync push|pull`: WHAT (default: DEFAULT_WHAT) moved, and a summary of it."""
+    for item in what or ():
+        if item.startswith("/") or ".." in item.split("/"):
+            raise UserError("sync: '{}' must be a folder of the data volume such as runs or runs/demo.".format(item))
+    if delete and direction == "pull":
+        raise UserError("sync pull never deletes local files; --delete is for push only.")
+    what = what or DEFAULT_WHAT
+    rows = push(remote, what, delete=delete) if direction == "push" else pull(remote, what)
+    return {"direction": direction, "objects": sum(r["objects"] for r in rows), "bytes": sum(r["bytes"] for r in rows),
+            "folders": rows}

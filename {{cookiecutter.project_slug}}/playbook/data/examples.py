@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 
 from ..errors import UserError
-from ..sample import VOICES, _sentences, require_tools, speak
+from .sample import VOICES, _sentences, require_tools, speak
 
 MP3 = ("-r", "48000")  # Common Voice clips are 48 kHz mp3
 HEADER = ["client_id", "path", "sentence", "up_votes", "down_votes", "age", "gender", "accent", "locale", "segment"]

@@ -247,6 +247,16 @@ def _split(store, fractions, seed):
     return speakers
 
 
+def parse_split(text):
+    """--split 'train,dev,test' (shares or counts) as three numbers; None where it is not given."""
+    if not text:
+        return None
+    try:
+        return [float(value) for value in text.split(",")]
+    except ValueError:
+        raise UserError("--split {!r}: write three numbers, train,dev,test, such as 0.8,0.1,0.1.".format(text))
+
+
 def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False, locale=None, table=None,
                audio_column=None, text_column=None, speaker_column=None, cv_tsv=None, split=None, seed=1,
                min_seconds=validate.DEFAULT_MIN_SECONDS, max_seconds=validate.DEFAULT_MAX_SECONDS, workers=None):

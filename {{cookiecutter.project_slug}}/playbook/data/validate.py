@@ -228,3 +228,21 @@ def check_dataset(folder, deep=False, min_seconds=DEFAULT_MIN_SECONDS, max_secon
     labels, seen = read_labels(folder / "alphabet.txt"), {}
     return {split: check_csv(folder / "{}.csv".format(split), labels, seen, deep, min_seconds, max_seconds)
             for split in splits}
+
+
+def check_and_report(folder, deep=False, min_seconds=DEFAULT_MIN_SECONDS, max_seconds=DEFAULT_MAX_SECONDS, show=20,
+                     print_report=print):
+    """`playbook check-dataset`: the first SHOW rejected rows, one line each, then the report; refuses (exit 2)
+    where a row would stop training."""
+    rows = check_dataset(folder, deep=deep, min_seconds=min_seconds, max_seconds=max_seconds)
+    rejected = [row for split_rows in rows.values() for row in split_rows if row.reason]
+    for row in rejected[:show]:
+        print("{}: {}{} ({})".format(row.where(), row.reason, ": " + row.detail if row.detail else "", row.wav))
+    if len(rejected) > show:
+        print("... and {} more rows (--show N prints more)".format(len(rejected) - show))
+    print_report({"dataset": str(folder), "deep": deep, "min_seconds": min_seconds, "max_seconds": max_seconds,
+                  "splits": {split: summary(split_rows) for split, split_rows in rows.items()}})
+    stopping = [row for row in rejected if row.reason in ERRORS]
+    if stopping:
+        raise UserError("{} rows would stop training (listed above); fix or remove them, or import the data again with "
+                        "`playbook import`.".format(len(stopping)))

@@ -1,22 +1,20 @@
-"""Evaluating a run's checkpoint (WER/CER on a test set) and tuning a scorer's alpha and beta for it."""
+"""Evaluating a run's checkpoint: WER/CER on a test set, with or without a scorer (one that fits its alphabet)."""
 import json
-import re
 import statistics
 from pathlib import Path
+
+from stt_device.decoding import ENGINE_BEAM_WIDTH, OOV_SCORE
 
 from .. import engines
 from ..errors import UserError
 from . import runs
 from .process import run_engine
 
-OOV_SCORE = -999.0  # the decoder's log probability for a word its language model does not know is -1000
-EVALUATE_BEAM_WIDTH = 500  # the engines' export_beam_width default; evaluate decodes with it here
-BEST_PARAMS = re.compile(r"Best params: lm_alpha=([0-9.eE+-]+) and lm_beta=([0-9.eE+-]+) with WER=([0-9.eE+-]+)")
 
 
 def check_scorer(run, scorer_path):
     """The package, after the engine's own decoder loaded it and it proved to fit the run's alphabet."""
-    from .. import scorer as packages
+    from ..scorer import package as packages
     engine = engines.current()
     package = packages.read_package(scorer_path)
     code, decoder_scorer = engine.load_scorer(scorer_path, run / "alphabet.txt")
@@ -33,7 +31,7 @@ def _decoder(run, scorer, alpha, beta, hot_words):
         if alpha is not None or beta is not None or hot_words:
             raise UserError("--alpha, --beta and --hot-words need a scorer: pass --scorer too.")
         return None, None, None, "no-scorer"
-    from .. import lm
+    from ..scorer import kenlm as lm
     path = lm.resolve_scorer(scorer)
     package = check_scorer(run, path)
     # The engine would use its own lm_alpha/lm_beta defaults, not the package's.
@@ -60,7 +58,7 @@ def evaluate(name, checkpoint="best", dataset=None, command_line="", scorer=None
     out_dir.mkdir(exist_ok=True)
     stem = "{}-{}{}-{}".format(loaded, dataset.name, "" if test_split == "test" else "-" + test_split, decoder)
     samples_file = out_dir / "{}.samples.json".format(stem)
-    beam_width = beam_width or EVALUATE_BEAM_WIDTH
+    beam_width = beam_width or ENGINE_BEAM_WIDTH
     flags = engines.current().evaluate_flags(config, checkpoint_dir=load_dir, load=method, test_csv=test_csv,
                                              alphabet=run / "alphabet.txt", output=samples_file, beam_width=beam_width,
                                              scorer=scorer_path, alpha=alpha, beta=beta)
@@ -94,51 +92,4 @@ def evaluate(name, checkpoint="best", dataset=None, command_line="", scorer=None
     report_file = out_dir / "{}.json".format(stem)
     report_file.write_text(json.dumps(report, indent=2) + "\n")
     report["report"] = str(report_file)
-    return report
-
-
-def tune_scorer(name, scorer, checkpoint="best", trials=20, alpha_max=5, beta_max=5, beam_width=None, command_line=""):
-    """Search alpha and beta on the dev set (the engine's Optuna LM optimiser), store the best in the
-    package, and report the test set's WER/CER without the scorer, before and after."""
-    from .. import lm
-    from .. import scorer as packages
-    if trials < 1:
-        raise UserError("--trials must be at least 1.")
-    run, config = runs.load_run(name)
-    path = lm.resolve_scorer(scorer)
-    package = check_scorer(run, path)
-    if not runs.meta(run)["dataset"]:
-        raise UserError("run '{}' was imported and has no dev set of its own; fine-tune it on your data first "
-                        "(`playbook finetune --from {} --run NEW`) and tune the scorer for that run.".format(name, name))
-    dataset = Path(runs.meta(run)["dataset"])
-    dev_csv = runs.dataset_files(dataset, need=("dev", "test"), alphabet=run / "alphabet.txt")["dev"]
-    common = dict(checkpoint=checkpoint, beam_width=beam_width, command_line=command_line, check=False)
-    without = evaluate(name, **common)
-    before = evaluate(name, scorer=path, **common)
-    load_dir, method, loaded = runs.stage_checkpoint(run, checkpoint)
-    try:
-        output = run_engine("tune", engines.current().tune_flags(
-            config, checkpoint_dir=load_dir, load=method, dev_csv=dev_csv, alphabet=run / "alphabet.txt", scorer=path,
-            trials=trials, alpha_max=alpha_max, beta_max=beta_max, beam_width=beam_width or EVALUATE_BEAM_WIDTH),
-            run, command_line, config)
-    finally:
-        runs.unstage(load_dir)
-    found = BEST_PARAMS.search(output)
-    if not found:
-        raise UserError("the engine's LM optimiser printed no 'Best params' line; its messages are above.")
-    alpha, beta, dev_wer = (float(value) for value in found.groups())
-    packages.set_defaults(path, alpha, beta)
-    after = evaluate(name, scorer=path, **common)
-    report = {"run": name, "checkpoint": loaded, "scorer": str(path), "trials": trials, "tuned_on": str(dev_csv),
-              "dev_wer_best": round(dev_wer, 4),
-              "alpha_before": package.alpha, "beta_before": package.beta, "alpha": alpha, "beta": beta,
-              "test": {"without_scorer": {"wer": without["wer"], "cer": without["cer"]},
-                       "scorer_before": {"wer": before["wer"], "cer": before["cer"]},
-                       "scorer_after": {"wer": after["wer"], "cer": after["cer"]}},
-              "wer_without_scorer": without["wer"], "wer_with_scorer": after["wer"],
-              "cer_without_scorer": without["cer"], "cer_with_scorer": after["cer"],
-              "time": runs.now()}
-    # The package's previous defaults stay on record next to it.
-    with open(str(path.with_name(path.name + ".tuning.jsonl")), "a") as log:
-        log.write(json.dumps(report) + "\n")
     return report

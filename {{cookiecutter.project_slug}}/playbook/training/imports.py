@@ -18,6 +18,7 @@ import shutil
 from pathlib import Path
 
 from .. import config as configuration
+from .. import storage
 from ..errors import UserError
 from . import runs
 
@@ -127,24 +128,22 @@ def import_checkpoint(folder, name, alphabet=None, command_line=""):
         raise UserError("run '{}' already exists in {}; pick another --name.".format(name, run))
     info = inspect(folder, alphabet)
     source = Path(info["folder"])
-    partial = run.with_name("." + name + ".partial")
-    shutil.rmtree(str(partial), ignore_errors=True)
-    (partial / "checkpoints").mkdir(parents=True)
-    for suffix in SUFFIXES:
-        runs.link(source / (info["checkpoint"] + suffix), partial / "checkpoints" / (info["checkpoint"] + suffix))
-    # The release's state files name the checkpoint by a path on the machine that trained it.
-    for state in STATE_FILES:
-        (partial / "checkpoints" / state).write_text('model_checkpoint_path: "{0}"\nall_model_checkpoint_paths: "{0}"\n'.format(
-            info["checkpoint"]))
-    if (source / "flags.txt").is_file():
-        shutil.copy(str(source / "flags.txt"), str(partial / "checkpoints" / "flags.txt"))
-    shutil.copy(info["alphabet"], str(partial / "alphabet.txt"))
-    config = configuration.resolve(overrides=["n_hidden={}".format(info["n_hidden"])])
-    (partial / "config.toml").write_text(configuration.to_toml(config))
-    record = {"run": name, "kind": "imported", "created": runs.now(), "dataset": None, "engine": info["written_by"],
-              "cudnn": info["cudnn"], "source": {"folder": info["folder"], "checkpoint": info["checkpoint"]},
-              "checkpoint": {key: info[key] for key in ("n_hidden", "outputs", "labels", "graph_version", "parameters",
-                                                        "optimizer_slots", "step")}}
-    (partial / "run.json").write_text(json.dumps(record, indent=2) + "\n")
-    partial.rename(run)
+    with storage.building(run, hidden=True) as partial:
+        (partial / "checkpoints").mkdir()
+        for suffix in SUFFIXES:
+            runs.link(source / (info["checkpoint"] + suffix), partial / "checkpoints" / (info["checkpoint"] + suffix))
+        # The release's state files name the checkpoint by a path on the machine that trained it.
+        for state in STATE_FILES:
+            (partial / "checkpoints" / state).write_text('model_checkpoint_path: "{0}"\nall_model_checkpoint_paths: "{0}"\n'.format(
+                info["checkpoint"]))
+        if (source / "flags.txt").is_file():
+            shutil.copy(str(source / "flags.txt"), str(partial / "checkpoints" / "flags.txt"))
+        shutil.copy(info["alphabet"], str(partial / "alphabet.txt"))
+        config = configuration.resolve(overrides=["n_hidden={}".format(info["n_hidden"])])
+        (partial / "config.toml").write_text(configuration.to_toml(config))
+        record = {"run": name, "kind": "imported", "created": runs.now(), "dataset": None, "engine": info["written_by"],
+                  "cudnn": info["cudnn"], "source": {"folder": info["folder"], "checkpoint": info["checkpoint"]},
+                  "checkpoint": {key: info[key] for key in ("n_hidden", "outputs", "labels", "graph_version", "parameters",
+                                                            "optimizer_slots", "step")}}
+        (partial / "run.json").write_text(json.dumps(record, indent=2) + "\n")
     return dict(info, run=name, run_folder=str(run))

@@ -18,7 +18,7 @@ import uuid
 from .. import config as configuration
 from .. import engines
 from .. import settings
-from ..cloud.gpu import Monitor
+from ..machine.gpu import Monitor
 from ..errors import UserError
 from ..storage import NO_SPACE, no_space
 from .budget import BudgetStop, continue_command

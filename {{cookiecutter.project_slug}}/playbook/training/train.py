@@ -1,12 +1,11 @@
 """Training a run: a fresh one, resume, fine-tune and transfer (each one engine invocation)."""
-import os
 import sys
 from pathlib import Path
 
-from .. import augment
+from ..augment import specs as augment
 from .. import config as configuration
 from .. import engines
-from .. import settings
+from .. import settings, storage
 from ..errors import UserError
 from . import budget, runs
 from .plots import write_curves
@@ -95,9 +94,8 @@ def continue_to_total(name, dataset, config, command_line):
         return runs.summary(name)
     if any(config[key] != saved[key] for key in budget.BUDGET_KEYS):
         # A new budget; the model's settings are unchanged. Written aside, then renamed: a kill never truncates it.
-        partial = run / "config.toml.partial"
-        partial.write_text(configuration.to_toml(config))
-        os.replace(str(partial), str(run / "config.toml"))
+        with storage.building(run / "config.toml", folder=False) as partial:
+            partial.write_text(configuration.to_toml(config))
     check_settings(config)
     step = runs.checkpoint_step(run / "checkpoints", "checkpoint")
     print("continuing run '{}' from {}: {} of {} epochs done, {} to go.".format(

@@ -12,8 +12,8 @@ standard library only: it is imported by both interpreters.
 import re
 from collections import OrderedDict
 
-from . import settings
-from .errors import UserError
+from .. import settings
+from ..errors import UserError
 
 # The engine's own pattern (SPEC_PARSER): a snake_case name, then optional [params].
 SPEC = re.compile(r"^(?P<name>[a-z_]+)(\[(?P<params>.*)\])?$")

@@ -10,10 +10,11 @@ from pathlib import Path
 
 from .. import config as configuration
 from .. import engines
-from .. import settings
+from .. import settings, storage
 from ..errors import UserError
-from . import runs
-from .process import run_engine
+from ..training import runs
+from ..training.process import run_engine
+from . import device
 
 
 def export(name, checkpoint="best", command_line="", quantize=None, to=None):
@@ -31,22 +32,19 @@ def export(name, checkpoint="best", command_line="", quantize=None, to=None):
         if target.exists():
             raise UserError("{} already exists{}; it is kept as it is (remove it yourself to export again{}).".format(
                 target, "" if to else " and holds an export of this checkpoint", "" if to else ", or pass --to DIR"))
-        partial = target.with_name(target.name + ".partial")
-        shutil.rmtree(str(partial), ignore_errors=True)
-        partial.mkdir(parents=True)
-        flags["export_dir"] = partial
-        run_engine("export", flags, run, command_line, config)
+        with storage.building(target) as partial:
+            flags["export_dir"] = partial
+            run_engine("export", flags, run, command_line, config)
+            model = partial / "output_graph.tflite"
+            if not model.is_file():
+                raise UserError("the engine finished but wrote no {}; its messages are above.".format(model.name))
+            shutil.copy(str(run / "alphabet.txt"), str(partial / "alphabet.txt"))
+            (partial / "export.json").write_text(json.dumps({"run": name, "checkpoint": loaded, "engine": engine.describe(),
+                                                             "n_hidden": config["n_hidden"],
+                                                             "quantized": quantize, "exported": runs.now()}, indent=2) + "\n")
+            _write_model_card(run, config, loaded, partial)
     finally:
         runs.unstage(load_dir)
-    model = partial / "output_graph.tflite"
-    if not model.is_file():
-        raise UserError("the engine finished but wrote no {}; its messages are above.".format(model.name))
-    shutil.copy(str(run / "alphabet.txt"), str(partial / "alphabet.txt"))
-    (partial / "export.json").write_text(json.dumps({"run": name, "checkpoint": loaded, "engine": engine.describe(),
-                                                     "n_hidden": config["n_hidden"],
-                                                     "quantized": quantize, "exported": runs.now()}, indent=2) + "\n")
-    _write_model_card(run, config, loaded, partial)
-    partial.rename(target)
     return {"run": name, "checkpoint": loaded, "model": str(target / "output_graph.tflite"), "quantized": quantize,
             "model_bytes": (target / "output_graph.tflite").stat().st_size, "step": int(loaded.rsplit("-", 1)[1]),
             "model_card": str(target / "MODEL_CARD.md")}
@@ -55,8 +53,8 @@ def export(name, checkpoint="best", command_line="", quantize=None, to=None):
 def _write_model_card(run, config, checkpoint, folder):
     """MODEL_CARD.md and model_card.json: what the model is (read from the file by the device runtime),
     where it came from, and how well its checkpoint did."""
-    described = subprocess.run([settings.DEVICE_PYTHON, "-m", "stt_device", "--model", str(folder / "output_graph.tflite"),
-                                "--describe"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    described = subprocess.run(device.command(folder / "output_graph.tflite", "--describe"), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, universal_newlines=True)
     if described.returncode != 0:
         raise UserError("the device runtime could not read the exported model: {}".format(described.stderr.strip()[-500:]))
     model = json.loads([line for line in described.stdout.splitlines() if line.startswith("{")][-1])

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import settings
-from .errors import UserError
+from .. import settings, storage
+from ..errors import UserError
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif")
 CSV_NAME = "noise.csv"
@@ -59,7 +59,8 @@ def _target(name):
     return target
 
 
-def _finish(partial, target, rows, details):
+def _describe(partial, target, rows, details):
+    """noise.csv and noise.json in the folder being built; the details, with the spec that uses TARGET."""
     with (partial / CSV_NAME).open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["wav_filename", "wav_filesize", "transcript"])
@@ -67,7 +68,6 @@ def _finish(partial, target, rows, details):
             writer.writerow([name, (partial / name).stat().st_size, ""])
     details.update(csv=str(target / CSV_NAME), clips=len(rows), seconds=round(sum(s for _, s in rows), 1))
     (partial / "noise.json").write_text(json.dumps(details, indent=2) + "\n")
-    partial.rename(target)
     details["spec"] = "overlay[p=0.5,source={},snr=30:10~5]".format(target / CSV_NAME)
     return details
 
@@ -79,18 +79,17 @@ def synthetic(name="synthetic", seconds=5.0, seed=1):
         raise UserError("the babble clips are mixed from the sample corpus, and {} has none; run `make sample` first "
                         "(or use your own recordings: playbook noise --from FOLDER).".format(settings.SAMPLE_DATASET / "wav"))
     target = _target(name)
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(str(partial), ignore_errors=True)
-    (partial / "wav").mkdir(parents=True)
-    rng, frames, rows = np.random.default_rng(seed), int(seconds * settings.SAMPLE_RATE), []
-    for kind in ("white", "pink", "brown"):
-        for index in range(3):
-            rows.append(("wav/{}-{}.wav".format(kind, index), seconds))
-            _write_clip(partial / rows[-1][0], _coloured(rng, kind, frames))
-    for index in range(6):
-        rows.append(("wav/babble-{}.wav".format(index), seconds))
-        _write_clip(partial / rows[-1][0], _babble(rng, voices, frames, talkers=3 + index % 4))
-    return _finish(partial, target, rows, {"kind": "synthetic", "seed": seed, "made_from": str(settings.SAMPLE_DATASET)})
+    with storage.building(target) as partial:
+        (partial / "wav").mkdir()
+        rng, frames, rows = np.random.default_rng(seed), int(seconds * settings.SAMPLE_RATE), []
+        for kind in ("white", "pink", "brown"):
+            for index in range(3):
+                rows.append(("wav/{}-{}.wav".format(kind, index), seconds))
+                _write_clip(partial / rows[-1][0], _coloured(rng, kind, frames))
+        for index in range(6):
+            rows.append(("wav/babble-{}.wav".format(index), seconds))
+            _write_clip(partial / rows[-1][0], _babble(rng, voices, frames, talkers=3 + index % 4))
+        return _describe(partial, target, rows, {"kind": "synthetic", "seed": seed, "made_from": str(settings.SAMPLE_DATASET)})
 
 
 def from_folder(folder, name=None, clip_seconds=10.0):
@@ -105,20 +104,20 @@ def from_folder(folder, name=None, clip_seconds=10.0):
     for path in files:
         check_audio(path)  # a file libsndfile cannot read stops everything here, named, before anything is written
     target = _target(name or folder.name)
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(str(partial), ignore_errors=True)
-    (partial / "wav").mkdir(parents=True)
-    rows, clip = [], int(clip_seconds * settings.SAMPLE_RATE)
-    for number, path in enumerate(files):
-        samples, rate, _ = read_wav(path)  # one recording in memory at a time: noise collections are large
-        mono = resample(samples.mean(axis=1), rate, settings.SAMPLE_RATE)
-        for index, start in enumerate(range(0, len(mono), clip)):
-            piece = mono[start:start + clip]
-            if len(piece) < settings.SAMPLE_RATE // 2:  # shorter than half a second: too short to overlay
-                continue
-            rows.append(("wav/{:04d}-{}-{:03d}.wav".format(number, path.stem[:40], index), len(piece) / float(settings.SAMPLE_RATE)))
-            _write_clip(partial / rows[-1][0], piece)
-    if not rows:
-        shutil.rmtree(str(partial))
-        raise UserError("the recordings in {} are all shorter than half a second; nothing to overlay.".format(folder))
-    return _finish(partial, target, rows, {"kind": "recordings", "made_from": str(folder), "files": len(files)})
+    with storage.building(target) as partial:
+        (partial / "wav").mkdir()
+        rows, clip = [], int(clip_seconds * settings.SAMPLE_RATE)
+        for number, path in enumerate(files):
+            samples, rate, _ = read_wav(path)  # one recording in memory at a time: noise collections are large
+            mono = resample(samples.mean(axis=1), rate, settings.SAMPLE_RATE)
+            for index, start in enumerate(range(0, len(mono), clip)):
+                piece = mono[start:start + clip]
+                if len(piece) < settings.SAMPLE_RATE // 2:  # shorter than half a second: too short to overlay
+                    continue
+                rows.append(("wav/{:04d}-{}-{:03d}.wav".format(number, path.stem[:40], index),
+                             len(piece) / float(settings.SAMPLE_RATE)))
+                _write_clip(partial / rows[-1][0], piece)
+        if not rows:
+            shutil.rmtree(str(partial))
+            raise UserError("the recordings in {} are all shorter than half a second; nothing to overlay.".format(folder))
+        return _describe(partial, target, rows, {"kind": "recordings", "made_from": str(folder), "files": len(files)})

@@ -6,9 +6,9 @@ exported like any other. The study, its table and its plot live in SEARCHES/<pre
 import csv
 import json
 
-from . import settings
-from .errors import UserError
-from .training import train
+from .. import settings
+from ..errors import UserError
+from .train import train
 
 N_HIDDEN_CHOICES = [64, 128, 192, 256]
 LEARNING_RATES = (3e-4, 3e-3)  # log-uniform; the engine's default 1e-3 sits in the middle

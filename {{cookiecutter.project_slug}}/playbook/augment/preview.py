@@ -22,8 +22,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import augment, settings
-from .errors import UserError
+from .. import settings, storage
+from . import specs as augment
+from ..errors import UserError
 
 
 def _with_p_one(name, values):
@@ -71,7 +72,7 @@ def _difference(before, after):
 
 
 def preview(specs, csv_path, files=3, name=None, clock=0.5, as_in_training=False, seed=1):
-    from . import engines
+    from .. import engines
     engines.current().require("augment-preview")
     from coqui_stt_training.util.audio import AUDIO_TYPE_NP
     from coqui_stt_training.util.augmentations import SampleAugmentation, apply_sample_augmentations, parse_augmentation
@@ -87,64 +88,61 @@ def preview(specs, csv_path, files=3, name=None, clock=0.5, as_in_training=False
     target = settings.PREVIEWS / (name or "preview")
     if target.exists():
         raise UserError("{} already exists and is kept as it is; pass another --name.".format(target))
-    partial = target.with_name(target.name + ".partial")
-    shutil.rmtree(str(partial), ignore_errors=True)
-    partial.mkdir(parents=True)
+    with storage.building(target) as partial:
 
-    alphabet = csv_path.parent / "alphabet.txt"
-    scratch = tempfile.mkdtemp(prefix="augment-preview-")
-    initialize_globals_from_args(alphabet_config_path=str(alphabet if alphabet.is_file() else settings.SAMPLE_DATASET / "alphabet.txt"),
-                                 checkpoint_dir=scratch)
-    originals = []
-    for sample in samples_from_source(str(csv_path)):
-        sample = unpack_maybe(sample)
-        sample.change_audio_type(new_audio_type=AUDIO_TYPE_NP)
-        originals.append(sample)
-        if len(originals) == files:
-            break
-    if not originals:
-        raise UserError("{} holds no samples.".format(csv_path))
-    for number, sample in enumerate(originals):
-        _write_wav(partial / "original" / "{}.wav".format(number), sample.audio)
+        alphabet = csv_path.parent / "alphabet.txt"
+        scratch = tempfile.mkdtemp(prefix="augment-preview-")
+        initialize_globals_from_args(alphabet_config_path=str(alphabet if alphabet.is_file() else settings.SAMPLE_DATASET / "alphabet.txt"),
+                                     checkpoint_dir=scratch)
+        originals = []
+        for sample in samples_from_source(str(csv_path)):
+            sample = unpack_maybe(sample)
+            sample.change_audio_type(new_audio_type=AUDIO_TYPE_NP)
+            originals.append(sample)
+            if len(originals) == files:
+                break
+        if not originals:
+            raise UserError("{} holds no samples.".format(csv_path))
+        for number, sample in enumerate(originals):
+            _write_wav(partial / "original" / "{}.wav".format(number), sample.audio)
 
-    report = {"csv": str(csv_path), "files": [getattr(s, "sample_id", str(n)) for n, s in enumerate(originals)],
-              "clock": clock, "probabilities": "as in training" if as_in_training else "p=1: every file gets each augmentation",
-              "augmentations": []}
-    for index, spec in enumerate(specs, 1):
-        kind, values = augment.parse(spec)
-        applied = spec if as_in_training else _with_p_one(kind, values)
-        augmentation = parse_augmentation(applied)
-        folder = partial / "{}-{}".format(index, kind)
-        folder.mkdir()
-        domain = values.get("domain", augment.AUGMENTATIONS[kind][0])
-        entry = {"spec": spec, "applied": applied, "domain": domain, "folder": folder.name, "changed": [],
-                 "max_difference": []}
-        if isinstance(augmentation, SampleAugmentation):
-            random.seed(seed)
-            np.random.seed(seed)
-            augmented = list(apply_sample_augmentations(copy.deepcopy(originals), [augmentation], audio_type=AUDIO_TYPE_NP,
-                                                        process_ahead=0, clock=clock))
-            for number, (before, after) in enumerate(zip(originals, augmented)):
-                _write_wav(folder / "{}.wav".format(number), after.audio)
-                _png(folder / "{}.png".format(number), applied, before.audio, after.audio, "spectrogram")
-                difference = _difference(before.audio, after.audio)
-                entry["changed"].append(difference is None or difference > 0)
-                entry["max_difference"].append(difference)
-        else:
-            for number, sample in enumerate(originals):
-                power_before, power_after, before, after = _graph_stages(sample.audio, augmentation, clock, seed)
-                if entry["domain"] == "features":
-                    _png(folder / "{}.png".format(number), applied, before, after, "features")
-                else:
-                    _png(folder / "{}.png".format(number), applied, power_before, power_after, "power")
-                difference = _difference(before, after)  # of the features: what the model gets
-                entry["changed"].append(difference is None or difference > 0)
-                entry["max_difference"].append(difference)
-        report["augmentations"].append(entry)
-    shutil.rmtree(scratch, ignore_errors=True)
-    (partial / "preview.json").write_text(json.dumps(report, indent=2) + "\n")
-    (partial / "index.html").write_text(_index(report, len(originals)))
-    partial.rename(target)
+        report = {"csv": str(csv_path), "files": [getattr(s, "sample_id", str(n)) for n, s in enumerate(originals)],
+                  "clock": clock, "probabilities": "as in training" if as_in_training else "p=1: every file gets each augmentation",
+                  "augmentations": []}
+        for index, spec in enumerate(specs, 1):
+            kind, values = augment.parse(spec)
+            applied = spec if as_in_training else _with_p_one(kind, values)
+            augmentation = parse_augmentation(applied)
+            folder = partial / "{}-{}".format(index, kind)
+            folder.mkdir()
+            domain = values.get("domain", augment.AUGMENTATIONS[kind][0])
+            entry = {"spec": spec, "applied": applied, "domain": domain, "folder": folder.name, "changed": [],
+                     "max_difference": []}
+            if isinstance(augmentation, SampleAugmentation):
+                random.seed(seed)
+                np.random.seed(seed)
+                augmented = list(apply_sample_augmentations(copy.deepcopy(originals), [augmentation], audio_type=AUDIO_TYPE_NP,
+                                                            process_ahead=0, clock=clock))
+                for number, (before, after) in enumerate(zip(originals, augmented)):
+                    _write_wav(folder / "{}.wav".format(number), after.audio)
+                    _png(folder / "{}.png".format(number), applied, before.audio, after.audio, "spectrogram")
+                    difference = _difference(before.audio, after.audio)
+                    entry["changed"].append(difference is None or difference > 0)
+                    entry["max_difference"].append(difference)
+            else:
+                for number, sample in enumerate(originals):
+                    power_before, power_after, before, after = _graph_stages(sample.audio, augmentation, clock, seed)
+                    if entry["domain"] == "features":
+                        _png(folder / "{}.png".format(number), applied, before, after, "features")
+                    else:
+                        _png(folder / "{}.png".format(number), applied, power_before, power_after, "power")
+                    difference = _difference(before, after)  # of the features: what the model gets
+                    entry["changed"].append(difference is None or difference > 0)
+                    entry["max_difference"].append(difference)
+            report["augmentations"].append(entry)
+        shutil.rmtree(scratch, ignore_errors=True)
+        (partial / "preview.json").write_text(json.dumps(report, indent=2) + "\n")
+        (partial / "index.html").write_text(_index(report, len(originals)))
     report.update(out=str(target), index=str(target / "index.html"))
     return report
 

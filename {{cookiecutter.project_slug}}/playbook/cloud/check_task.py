@@ -1,11 +1,11 @@
-"""Validate cloud/train.sky.yaml with SkyPilot's own parser, offline (no cloud account needed), and print
+"""Validate playbook/cloud/train.sky.yaml with SkyPilot's own parser, offline (no cloud account needed), and print
 what it would ask for. Runs on the host, in the venv `make cloud-setup` makes (SkyPilot needs Python >= 3.9)."""
 import json
 import sys
 
 import sky
 
-PATH = sys.argv[1] if len(sys.argv) > 1 else "cloud/train.sky.yaml"
+PATH = sys.argv[1] if len(sys.argv) > 1 else "playbook/cloud/train.sky.yaml"
 
 try:
     task = sky.Task.from_yaml(PATH)

@@ -20,14 +20,21 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import settings
-from .errors import UserError
+from stt_device import decoding
+from stt_device.decoding import DEFAULT_BEAM_WIDTH
+
+from ..errors import UserError
+from . import device as device_runtime
 
 
-def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=None, hot_words=None):
+# Not a word of any corpus: what both decoders must score as unknown.
+UNKNOWN_WORD = "qzxjvq"
+
+
+def compare(run, model, files, scorer=None, beam_width=DEFAULT_BEAM_WIDTH, alpha=None, beta=None, hot_words=None):
     import numpy as np
-    from . import engines
-    from . import scorer as packages
+    from .. import engines
+    from ..scorer import package as packages
     engine = engines.current()
     decoder = engine.decoder()
     alphabet = decoder.Alphabet(str(run / "alphabet.txt"))
@@ -50,13 +57,11 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
     for word, boost in (hot_words or {}).items():
         native.addHotWord(word, boost)
     with tempfile.TemporaryDirectory() as probs_dir:
-        command = [settings.DEVICE_PYTHON, "-m", "stt_device", "--model", str(model), "--json",
-                   "--beam-width", str(beam_width), "--probs-out", probs_dir]
+        options = {"beam_width": beam_width, "hot_words": ",".join("{}:{}".format(*item) for item in (hot_words or {}).items()) or None}
         if scorer is not None:
-            command += ["--scorer", str(scorer), "--alpha", repr(alpha), "--beta", repr(beta)]
-        if hot_words:
-            command += ["--hot-words", ",".join("{}:{}".format(word, boost) for word, boost in hot_words.items())]
-        result = subprocess.run(command + [str(f) for f in files], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            options.update(scorer=scorer, alpha=repr(alpha), beta=repr(beta))
+        command = device_runtime.command(model, "--json", "--probs-out", probs_dir, *(decoding.as_arguments(options) + list(files)))
+        result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 universal_newlines=True)
         if result.returncode != 0:
             raise UserError("the device runtime failed: {}".format(result.stderr.strip().splitlines()[-1:]))
@@ -86,7 +91,9 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
                          "audio_seconds": item["audio_seconds"],
                          "device_decode_seconds": item["decode_seconds"], "engine_decode_seconds": round(engine_seconds, 4)})
     audio = sum(row["audio_seconds"] for row in rows) or 1.0
-    return {"engine": engine.describe(), "native_client": engine.native_package, "model": str(model), "scorer": str(scorer) if scorer else None, "beam_width": beam_width,
+    # Both decoders score a word the language model lacks with one constant (stt_device.decoding.OOV_SCORE).
+    engine_oov = engine.word_log_probability(engine_scorer, UNKNOWN_WORD) if engine_scorer is not None else None
+    return {"engine": engine.describe(), "engine_oov_score": engine_oov, "device_oov_score": decoding.OOV_SCORE, "native_client": engine.native_package, "model": str(model), "scorer": str(scorer) if scorer else None, "beam_width": beam_width,
             "alpha": alpha, "beta": beta, "hot_words": hot_words or {}, "files": len(rows),
             "agree": sum(row["same"] for row in rows), "agree_with_native": sum(row["same_as_native"] for row in rows),
             "agree_across_interpreters": sum(row["same_across_interpreters"] for row in rows),
@@ -98,3 +105,13 @@ def compare(run, model, files, scorer=None, beam_width=100, alpha=None, beta=Non
             # decode time per second of audio: below 1 keeps up with speech
             "device_decode_rtf": round(sum(row["device_decode_seconds"] for row in rows) / audio, 4),
             "engine_decode_rtf": round(sum(row["engine_decode_seconds"] for row in rows) / audio, 4), "rows": rows}
+
+
+def compare_run(name, model=None, files=(), scorer=None, beam_width=None, alpha=None, beta=None, hot_words=None):
+    """`playbook decoder-parity`: compare() for run NAME, its newest export unless MODEL, a scorer by file or build name."""
+    from ..scorer.kenlm import resolve_scorer
+    from ..training import load_run
+    from .tflite import latest_export
+    run, _ = load_run(name)
+    return compare(run, model or latest_export(name), files, resolve_scorer(scorer) if scorer else None,
+                   beam_width or DEFAULT_BEAM_WIDTH, alpha, beta, hot_words)

@@ -8,7 +8,6 @@ byte-identical to generate_scorer_package's for the same KenLM binary and words.
 
 Standard library only: the engine's CPython 3.7 and the device's 3.11 both use it.
 """
-import os
 import struct
 from pathlib import Path
 
@@ -16,8 +15,10 @@ from stt_device.scorer_package import (  # noqa: F401  (re-exported: the reading
     ARC, FST_ALIGN, FST_FLAG_ALIGNED, FST_HEADER_START, FST_PROPERTIES, FST_VERSION_ALIGNED, FST_ZERO_WEIGHT,
     NOT_STRING, NOT_TOP_SORTED, SKIPPED_WORDS, STATE, STRING, TOP_SORTED, TRIE_MAGIC, VERSION, Package,
     check_alphabet, float32, kenlm_header, read_fst, read_package, words)
+from stt_device.decoding import DEFAULT_ALPHA, DEFAULT_BETA
 
-from .errors import UserError
+from .. import storage
+from ..errors import UserError
 
 # ---- the vocabulary FST -------------------------------------------------------
 
@@ -133,7 +134,7 @@ def header_bytes(utf8, alpha, beta):
     return struct.pack("<ii?dd", TRIE_MAGIC, VERSION, utf8, float32(alpha), float32(beta))
 
 
-def write_package(package, lm_binary, vocabulary, alphabet=None, alpha=0.931289, beta=1.183414):
+def write_package(package, lm_binary, vocabulary, alphabet=None, alpha=DEFAULT_ALPHA, beta=DEFAULT_BETA):
     """Write PACKAGE from a KenLM binary and VOCABULARY (words). Returns (states, arcs, rejected words).
 
     alphabet is the model's label list (alphabet mode) or None (UTF-8 bytes mode).
@@ -153,12 +154,10 @@ def write_package(package, lm_binary, vocabulary, alphabet=None, alpha=0.931289,
         raise UserError("no vocabulary word can be written with the alphabet: check the corpus and alphabet.txt.")
     states = build_fst(sequences)
     body = header_bytes(alphabet is None, alpha, beta)
-    partial = package.with_name(package.name + ".partial")
-    with open(str(partial), "wb") as out:
+    with storage.building(package, folder=False) as partial, open(str(partial), "wb") as out:
         out.write(lm)
         out.write(body)
         out.write(fst_bytes(states, len(lm) + len(body)))
-    os.replace(str(partial), str(package))
     return len(states), sum(len(arcs) for _, arcs in states), rejected
 
 

@@ -15,8 +15,8 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from .errors import UserError
-from .settings import SAMPLE_RATE
+from ..errors import UserError
+from ..settings import SAMPLE_RATE
 
 ALPHABET = [" "] + [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["'"]
 

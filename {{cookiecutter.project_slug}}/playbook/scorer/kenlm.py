@@ -12,7 +12,6 @@ A folder is never rebuilt in place: a second build needs a new --name.
 import collections
 import gzip
 import json
-import os
 import shutil
 import subprocess
 import tempfile
@@ -20,11 +19,12 @@ import time
 from pathlib import Path
 
 from stt_device import alphabet as alphabets
-from . import scorer as packages
-from . import settings
-from .data.text import OUTSIDE, TextNormaliser
-from .errors import UserError
-from .storage import NO_SPACE, no_space
+from stt_device import decoding
+from . import package as packages
+from .. import settings, storage
+from ..data.text import OUTSIDE, TextNormaliser
+from ..errors import UserError
+from ..storage import NO_SPACE, no_space
 
 # The defaults are DeepSpeech's release recipe (doc/Scorer.rst) except where a
 # comment says why not; `playbook lm --help` and docs/scorer.md show them.
@@ -37,8 +37,8 @@ DEFAULTS = {
     "a_bits": 255,
     "q_bits": 8,
     "unknown_chars": "drop-word",
-    "alpha": 0.931289039105002,  # the engine's lm_alpha and lm_beta defaults; tune-scorer finds better ones
-    "beta": 1.1834137581510284,
+    "alpha": decoding.DEFAULT_ALPHA,  # tune-scorer finds better ones
+    "beta": decoding.DEFAULT_BETA,
 }
 POLICIES = ("drop-word", "drop-sentence", "drop-char")
 PACKAGE = "kenlm.scorer"
@@ -159,97 +159,94 @@ def build(name, corpora, alphabet_path, order=None, top_k=None, prune=None, memo
     folder = lm_dir(name)
     if folder.exists():
         raise UserError("{} already exists; pass another --name (builds are never replaced).".format(folder))
-    work = folder.with_name(folder.name + ".partial")
-    shutil.rmtree(str(work), ignore_errors=True)
-    work.mkdir(parents=True)
-    started = time.time()
-    report = {"name": name, "corpora": [str(path) for path in corpora], "alphabet": str(alphabet_path),
-              "labels": len(labels), "options": dict(options, bytes_mode=bytes_mode, mapping=dict(mapping)),
-              "seconds": {}}
+    with storage.building(folder) as work:
+        started = time.time()
+        report = {"name": name, "corpora": [str(path) for path in corpora], "alphabet": str(alphabet_path),
+                  "labels": len(labels), "options": dict(options, bytes_mode=bytes_mode, mapping=dict(mapping)),
+                  "seconds": {}}
 
-    # 1. Normalise to the alphabet and count words.
-    normaliser = Normaliser(labels, options["unknown_chars"], mapping)
-    words, lines_in, lines_out = collections.Counter(), 0, 0
-    text_path = work / "corpus.txt"
-    with open(str(text_path), "w", encoding="utf-8") as text:
-        for corpus in corpora:
-            with _open_text(corpus) as handle:
-                try:
-                    for raw in handle:
-                        lines_in += 1
-                        line = normaliser.line(raw)
-                        if line:
-                            text.write(line + "\n")
-                            words.update(line.split())
-                            lines_out += 1
-                except UnicodeDecodeError as error:
-                    raise UserError("corpus {} line {} is not UTF-8 ({}); convert it with iconv first."
-                                    .format(corpus, lines_in + 1, error))
-    if not words:
-        raise UserError("no usable text in {} after normalising to {}: check the corpus and the alphabet."
-                        .format(", ".join(map(str, corpora)), alphabet_path))
-    vocabulary = [word for word, _ in words.most_common(options["top_k"])]
-    vocab_path = work / "vocab-{}.txt".format(options["top_k"])
-    vocab_path.write_text("\n".join(vocabulary) + "\n", encoding="utf-8")
-    report["normalisation"] = {
-        "lines_read": lines_in, "lines_kept": lines_out, "words": sum(words.values()), "distinct_words": len(words),
-        "vocabulary": len(vocabulary), "outside_alphabet": dict(normaliser.outside.most_common(20)),
-        "outside_alphabet_total": sum(normaliser.outside.values()), "policy": options["unknown_chars"],
-        **{key.replace(" ", "_"): value for key, value in normaliser.counts.items()}}
-    for char, count in normaliser.outside.most_common(5):
-        print("note: {!r} (U+{:04X}) is not in the alphabet: {} times, {}".format(
-            char, ord(char), count, options["unknown_chars"]), flush=True)
-    print("corpus: {} of {} lines kept, {} words, {} distinct; vocabulary {}".format(
-        lines_out, lines_in, sum(words.values()), len(words), len(vocabulary)), flush=True)
+        # 1. Normalise to the alphabet and count words.
+        normaliser = Normaliser(labels, options["unknown_chars"], mapping)
+        words, lines_in, lines_out = collections.Counter(), 0, 0
+        text_path = work / "corpus.txt"
+        with open(str(text_path), "w", encoding="utf-8") as text:
+            for corpus in corpora:
+                with _open_text(corpus) as handle:
+                    try:
+                        for raw in handle:
+                            lines_in += 1
+                            line = normaliser.line(raw)
+                            if line:
+                                text.write(line + "\n")
+                                words.update(line.split())
+                                lines_out += 1
+                    except UnicodeDecodeError as error:
+                        raise UserError("corpus {} line {} is not UTF-8 ({}); convert it with iconv first."
+                                        .format(corpus, lines_in + 1, error))
+        if not words:
+            raise UserError("no usable text in {} after normalising to {}: check the corpus and the alphabet."
+                            .format(", ".join(map(str, corpora)), alphabet_path))
+        vocabulary = [word for word, _ in words.most_common(options["top_k"])]
+        vocab_path = work / "vocab-{}.txt".format(options["top_k"])
+        vocab_path.write_text("\n".join(vocabulary) + "\n", encoding="utf-8")
+        report["normalisation"] = {
+            "lines_read": lines_in, "lines_kept": lines_out, "words": sum(words.values()), "distinct_words": len(words),
+            "vocabulary": len(vocabulary), "outside_alphabet": dict(normaliser.outside.most_common(20)),
+            "outside_alphabet_total": sum(normaliser.outside.values()), "policy": options["unknown_chars"],
+            **{key.replace(" ", "_"): value for key, value in normaliser.counts.items()}}
+        for char, count in normaliser.outside.most_common(5):
+            print("note: {!r} (U+{:04X}) is not in the alphabet: {} times, {}".format(
+                char, ord(char), count, options["unknown_chars"]), flush=True)
+        print("corpus: {} of {} lines kept, {} words, {} distinct; vocabulary {}".format(
+            lines_out, lines_in, sum(words.values()), len(words), len(vocabulary)), flush=True)
 
-    with open(str(work / "build.log"), "w") as log:
-        # 2. ARPA with lmplz. Tiny corpora cannot estimate Kneser-Ney discounts.
-        arpa = work / "lm.arpa"
-        command = [tools["lmplz"], "--order", str(options["order"]), "--memory", options["memory"],
-                   "--temp_prefix", str(work), "--text", str(text_path), "--arpa", str(arpa),
-                   "--prune"] + prune_values
-        result, seconds = _run(command + (["--discount_fallback"] if discount_fallback else []), "lmplz", log)
-        if result.returncode != 0 and DISCOUNT_ERROR in result.stdout and not discount_fallback:
-            print("warning: the corpus is too small to estimate Kneser-Ney discounts; rebuilding with "
-                  "--discount_fallback (fine for trying things out, use more text for a real model)", flush=True)
-            discount_fallback = True
-            result, seconds = _run(command + ["--discount_fallback"], "lmplz", log)
-        report["options"]["discount_fallback"] = discount_fallback
-        _check(result, "lmplz", work)
-        report["seconds"]["lmplz"] = seconds
-        # 3. Keep only n-grams of vocabulary words.
-        filtered = work / "lm_filtered.arpa"
-        with open(str(vocab_path), "rb") as vocab:
-            result, seconds = _run([tools["filter"], "single", "model:" + str(arpa), str(filtered)], "filter", log, stdin=vocab)
-        _check(result, "filter", work)
-        report["seconds"]["filter"] = seconds
-        # 4. The binary, without word strings (-v): the scorer header must follow the search structures.
-        binary = work / "lm.binary"
-        command = [tools["build_binary"]]
-        if options["binary_type"] == "trie":
-            command += ["-a", str(options["a_bits"]), "-q", str(options["q_bits"])]
-        command += ["-v", options["binary_type"], str(filtered), str(binary)]
-        result, seconds = _run(command, "build_binary", log)
-        _check(result, "build_binary", work)
-        report["seconds"]["build_binary"] = seconds
-    if not keep_arpa:
-        arpa.unlink()
-        filtered.unlink()
-    text_path.unlink()
+        with open(str(work / "build.log"), "w") as log:
+            # 2. ARPA with lmplz. Tiny corpora cannot estimate Kneser-Ney discounts.
+            arpa = work / "lm.arpa"
+            command = [tools["lmplz"], "--order", str(options["order"]), "--memory", options["memory"],
+                       "--temp_prefix", str(work), "--text", str(text_path), "--arpa", str(arpa),
+                       "--prune"] + prune_values
+            result, seconds = _run(command + (["--discount_fallback"] if discount_fallback else []), "lmplz", log)
+            if result.returncode != 0 and DISCOUNT_ERROR in result.stdout and not discount_fallback:
+                print("warning: the corpus is too small to estimate Kneser-Ney discounts; rebuilding with "
+                      "--discount_fallback (fine for trying things out, use more text for a real model)", flush=True)
+                discount_fallback = True
+                result, seconds = _run(command + ["--discount_fallback"], "lmplz", log)
+            report["options"]["discount_fallback"] = discount_fallback
+            _check(result, "lmplz", work)
+            report["seconds"]["lmplz"] = seconds
+            # 3. Keep only n-grams of vocabulary words.
+            filtered = work / "lm_filtered.arpa"
+            with open(str(vocab_path), "rb") as vocab:
+                result, seconds = _run([tools["filter"], "single", "model:" + str(arpa), str(filtered)], "filter", log, stdin=vocab)
+            _check(result, "filter", work)
+            report["seconds"]["filter"] = seconds
+            # 4. The binary, without word strings (-v): the scorer header must follow the search structures.
+            binary = work / "lm.binary"
+            command = [tools["build_binary"]]
+            if options["binary_type"] == "trie":
+                command += ["-a", str(options["a_bits"]), "-q", str(options["q_bits"])]
+            command += ["-v", options["binary_type"], str(filtered), str(binary)]
+            result, seconds = _run(command, "build_binary", log)
+            _check(result, "build_binary", work)
+            report["seconds"]["build_binary"] = seconds
+        if not keep_arpa:
+            arpa.unlink()
+            filtered.unlink()
+        text_path.unlink()
 
-    # 5. The package.
-    started_package = time.time()
-    states, arcs, rejected = packages.write_package(work / PACKAGE, binary, vocabulary, None if bytes_mode else labels,
-                                                    options["alpha"], options["beta"])
-    report["seconds"]["package"] = round(time.time() - started_package, 2)
-    package = packages.read_package(work / PACKAGE)
-    report["package"] = {"file": str(folder / PACKAGE), "bytes": package.size, "lm_bytes": package.lm_size,
-                         "order": package.lm_order, "lm_type": package.lm_type, "ngram_counts": package.lm_counts,
-                         "utf8_mode": package.utf8, "alpha": package.alpha, "beta": package.beta,
-                         "fst_states": states, "fst_arcs": arcs, "words_not_spellable": len(rejected)}
-    report["seconds"]["total"] = round(time.time() - started, 2)
-    (work / "lm.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(str(work), str(folder))
+        # 5. The package.
+        started_package = time.time()
+        states, arcs, rejected = packages.write_package(work / PACKAGE, binary, vocabulary, None if bytes_mode else labels,
+                                                        options["alpha"], options["beta"])
+        report["seconds"]["package"] = round(time.time() - started_package, 2)
+        package = packages.read_package(work / PACKAGE)
+        report["package"] = {"file": str(folder / PACKAGE), "bytes": package.size, "lm_bytes": package.lm_size,
+                             "order": package.lm_order, "lm_type": package.lm_type, "ngram_counts": package.lm_counts,
+                             "utf8_mode": package.utf8, "alpha": package.alpha, "beta": package.beta,
+                             "fst_states": states, "fst_arcs": arcs, "words_not_spellable": len(rejected)}
+        report["seconds"]["total"] = round(time.time() - started, 2)
+        (work / "lm.json").write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return report
 
 
@@ -267,3 +264,26 @@ def info(path):
     return {"file": str(package.path), "bytes": package.size, "lm_bytes": package.lm_size, "order": package.lm_order,
             "lm_type": package.lm_type, "ngram_counts": package.lm_counts, "utf8_mode": package.utf8,
             "alpha": package.alpha, "beta": package.beta, "fst_states": package.states, "fst_arcs": package.arcs}
+
+
+def build_for(name=None, corpora=None, alphabet=None, run=None, **options):
+    """`playbook lm` with its defaults filled in: the sample's text and alphabet (or RUN's alphabet), and the name
+    of the first corpus."""
+    from ..data.sample import LM_CORPUS
+    if run:
+        from ..training import load_run
+        alphabet = load_run(run)[0] / "alphabet.txt"
+    chosen = corpora or [settings.SAMPLE_DATASET / LM_CORPUS]
+    name = name or ("sample" if not corpora else Path(chosen[0]).name.split(".")[0])
+    return build(name, chosen, alphabet or settings.SAMPLE_DATASET / "alphabet.txt", **options)
+
+
+def info_for(scorer, run=None):
+    """`playbook scorer-info`: the package's header and sizes; with RUN, after the engine's decoder proved it fits."""
+    path = resolve_scorer(scorer)
+    result = info(path)
+    if run:
+        from ..training import check_scorer, load_run
+        check_scorer(load_run(run)[0], path)
+        result["fits_run"] = run
+    return result

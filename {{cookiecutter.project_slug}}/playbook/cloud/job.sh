@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One cloud training job, inside the GPU image on the VM (cloud/train.sky.yaml runs it; so can a plain VM,
+# One cloud training job, inside the GPU image on the VM (train.sky.yaml beside it runs it; so can a plain VM,
 # docs/cloud.md). Safe to run again after a preemption: it pulls what the bucket has and continues the run
 # to its total epochs. Exits with training's code: 0 done, 75 the run's budget is spent (do not restart).
 #   BUCKET       an rclone remote and path, such as s3:my-bucket/speech (required)

@@ -1,0 +1,65 @@
+"""The TFLite chapter's commands (docs/tflite.md): an export of a checkpoint, transcribing with it on the device
+runtime, and the device decoder checked against the engine's."""
+from stt_device.decoding import DEFAULT_BEAM_WIDTH, parse_hot_words
+
+from ..commands import Command, checkpoint_option, decoder_options, show
+from ..errors import UserError
+
+
+def _export_arguments(parser):
+    parser.add_argument("--run", required=True)
+    checkpoint_option(parser, "best")
+    weights = parser.add_mutually_exclusive_group()
+    weights.add_argument("--float", dest="quantize", action="store_false", default=None,
+                         help="float32 weights, in <checkpoint>-float/ (default: the run's export_quantize, true)")
+    weights.add_argument("--quantize", dest="quantize", action="store_true",
+                         help="dynamic-range quantised (int8) weights: about 4x smaller")
+    parser.add_argument("--to", metavar="DIR", help="write the export into this new folder (default: "
+                                                    "/data/exports/<run>/<checkpoint>[-float]); an existing one is refused")
+
+
+def _export(args):
+    from .tflite import export
+    show(export(args.run, args.checkpoint, command_line=args.command_line, quantize=args.quantize, to=args.to))
+
+
+def _transcribe_arguments(parser):
+    parser.add_argument("files", nargs="*", metavar="FILE")
+    parser.add_argument("--csv", metavar="CSV", help="also every row of a dataset CSV, scored against its transcripts "
+                                                     "(CER and WER, last)")
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="use the run's newest export")
+    source.add_argument("--model", help="path to an output_graph.tflite")
+    parser.add_argument("--json", action="store_true")
+    decoder_options(parser, "{} with a scorer; without one, greedy decoding".format(DEFAULT_BEAM_WIDTH))
+
+
+def _transcribe(args):
+    from .device import transcribe
+    transcribe(args.files, csv=args.csv, model=args.model, run=args.run, as_json=args.json, scorer=args.scorer,
+               beam_width=args.beam_width, alpha=args.alpha, beta=args.beta, hot_words=args.hot_words)
+
+
+def _parity_arguments(parser):
+    parser.add_argument("files", nargs="+", metavar="FILE")
+    parser.add_argument("--run", required=True, help="the run whose alphabet (and newest export) to use")
+    parser.add_argument("--model", help="an output_graph.tflite (default: the run's newest export)")
+    decoder_options(parser, str(DEFAULT_BEAM_WIDTH))
+
+
+def _parity(args):
+    from .parity import compare_run
+    result = compare_run(args.run, args.model, args.files, args.scorer, args.beam_width, args.alpha, args.beta,
+                         parse_hot_words(args.hot_words))
+    show(result)
+    if result["agree"] != result["files"]:
+        raise UserError("the device decoder disagrees with the engine's on {} of {} files (listed above)."
+                        .format(result["files"] - result["agree"], result["files"]))
+
+
+COMMANDS = [
+    Command("export", "export a checkpoint to TFLite", _export_arguments, _export, writes_data=True),
+    Command("transcribe", "transcribe WAV files with an exported model (no TensorFlow)", _transcribe_arguments, _transcribe),
+    Command("decoder-parity", "the device decoder's text against the engine decoder's, on the same probabilities",
+            _parity_arguments, _parity),
+]

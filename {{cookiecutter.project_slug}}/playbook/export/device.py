@@ -1,0 +1,34 @@
+"""The device runtime as playbook runs it: `python -m stt_device` in its own interpreter (CPython 3.11 with
+ai-edge-litert and numpy, never TensorFlow), which is how the model runs on a small device too."""
+import os
+import sys
+
+from stt_device import decoding
+
+from .. import settings
+from ..errors import UserError
+
+
+def command(model, *arguments):
+    """The device runtime's command line for MODEL (an output_graph.tflite) with ARGUMENTS."""
+    if not os.path.exists(settings.DEVICE_PYTHON):
+        raise UserError("device runtime {} not found; set PLAYBOOK_DEVICE_PYTHON to a Python with ai-edge-litert and numpy."
+                        .format(settings.DEVICE_PYTHON))
+    return [settings.DEVICE_PYTHON, "-m", "stt_device", "--model", str(model)] + [str(a) for a in arguments]
+
+
+def transcribe(files, csv=None, model=None, run=None, as_json=False, **decoder):
+    """Hand over to the device runtime (this process becomes it): FILES and CSV's rows, with MODEL or RUN's newest
+    export, decoded as DECODER says."""
+    if not files and not csv:
+        raise UserError("give the audio files to transcribe, or --csv with a dataset's CSV.")
+    if model is None:
+        from .tflite import latest_export
+        model = latest_export(run)
+    if decoder.get("scorer"):
+        from ..scorer.kenlm import resolve_scorer
+        decoder["scorer"] = resolve_scorer(decoder["scorer"])
+    arguments = (["--json"] if as_json else []) + (["--csv", csv] if csv else []) + decoding.as_arguments(decoder)
+    argv = command(model, *(arguments + list(files)))
+    sys.stdout.flush()
+    os.execv(argv[0], argv)

@@ -1,0 +1,163 @@
+"""The Checkpoints and Hyperparameters chapters' commands (docs/checkpoints.md, docs/hyperparameters.md): runs,
+their checkpoints, starting from other runs or released checkpoints, settings and searches."""
+import sys
+
+from .. import settings
+from ..commands import DATASET_HELP, Command, checkpoint_option, decoder_options, settings_options, show, table
+
+
+def _train_arguments(parser):
+    parser.add_argument("--run", required=True, help="run name; its folder is {}/<run>".format(settings.RUNS))
+    parser.add_argument("--dataset", default=str(settings.SAMPLE_DATASET), help=DATASET_HELP)
+    parser.add_argument("--resume-if-exists", dest="resume_if_exists", action="store_true",
+                        help="if the run exists with the same settings, continue it toward its total epochs "
+                             "(a restarted cloud job); the budget settings may change")
+    settings_options(parser)
+
+
+def _train(args):
+    from . import train
+    show(train(args.run, args.dataset, args.config, args.set, command_line=args.command_line,
+               resume_if_exists=args.resume_if_exists))
+
+
+def _resume_arguments(parser):
+    parser.add_argument("--run", required=True)
+    parser.add_argument("--load", choices=["last", "best"], default="last", help="which checkpoint to continue from (default: %(default)s)")
+    parser.add_argument("--epochs", type=int, help="more epochs to train (default: the run's resume_epochs)")
+
+
+def _resume(args):
+    from . import resume
+    show(resume(args.run, load=args.load, epochs=args.epochs, command_line=args.command_line))
+
+
+def _evaluate_arguments(parser):
+    parser.add_argument("--run", required=True)
+    checkpoint_option(parser, "best")
+    parser.add_argument("--dataset", help="folder with test.csv (default: the run's dataset)")
+    decoder_options(parser, "500, the engine's")
+
+
+def _evaluate(args):
+    from stt_device.decoding import parse_hot_words
+    from . import evaluate
+    show(evaluate(args.run, args.checkpoint, args.dataset, command_line=args.command_line, scorer=args.scorer,
+                  alpha=args.alpha, beta=args.beta, beam_width=args.beam_width, hot_words=parse_hot_words(args.hot_words)))
+
+
+def _from_run_arguments(parser):
+    parser.add_argument("--from", dest="source", required=True, metavar="RUN", help="the source run")
+    parser.add_argument("--run", required=True, help="the new run's name")
+    parser.add_argument("--dataset", required=True, help="folder with train.csv, dev.csv and alphabet.txt")
+    parser.add_argument("--load", choices=["best", "last"], default="best", help="source checkpoint (default: %(default)s)")
+
+
+def _finetune_arguments(parser):
+    _from_run_arguments(parser)
+    settings_options(parser)
+
+
+def _finetune(args):
+    from . import finetune
+    show(finetune(args.source, args.run, args.dataset, args.config, args.set, load=args.load, command_line=args.command_line))
+
+
+def _transfer_arguments(parser):
+    _from_run_arguments(parser)
+    parser.add_argument("--drop-layers", dest="drop_layers", type=int, default=1,
+                        help="how many output-side layers to re-initialise, 1-5 (default: %(default)s)")
+    settings_options(parser)
+
+
+def _transfer(args):
+    from . import transfer
+    show(transfer(args.source, args.run, args.dataset, args.drop_layers, args.config, args.set, load=args.load,
+                  command_line=args.command_line))
+
+
+def _import_checkpoint_arguments(parser):
+    parser.add_argument("folder", help="the unpacked checkpoint folder (checkpoint state file, .index/.data/.meta, "
+                                       "flags.txt, alphabet.txt)")
+    parser.add_argument("--name", required=True, help="the run name it gets")
+    parser.add_argument("--alphabet", help="its alphabet.txt, where the folder has none")
+
+
+def _import_checkpoint(args):
+    from . import import_checkpoint
+    show(import_checkpoint(args.folder, args.name, alphabet=args.alphabet, command_line=args.command_line))
+
+
+def _json_option(parser):
+    parser.add_argument("--json", action="store_true")
+
+
+def _runs(args):
+    from . import list_runs
+    rows = list_runs()
+    if args.json:
+        return show(rows)
+    for row in rows:
+        row["size"] = "{:.1f} MB".format(row["bytes"] / 1e6)
+        row["best_dev_loss"] = "" if row["best_dev_loss"] is None else "{:.3f}".format(row["best_dev_loss"])
+    table(rows, ["run", "kind", "engine", "epochs", "last_step", "best_dev_step", "best_dev_loss", "created", "updated", "size"])
+
+
+def _checkpoints_arguments(parser):
+    parser.add_argument("--run", required=True)
+    _json_option(parser)
+
+
+def _checkpoints(args):
+    from . import list_checkpoints, load_run
+    rows = list_checkpoints(load_run(args.run)[0])
+    if args.json:
+        return show(rows)
+    for row in rows:
+        row["size"] = "{:.1f} MB".format(row["bytes"] / 1e6)
+    table(rows, ["checkpoint", "kind", "step", "saved", "size"])
+
+
+def _search_arguments(parser):
+    parser.add_argument("--name", required=True, help="search name; trials are runs <name>-tNN")
+    parser.add_argument("--dataset", default=str(settings.SAMPLE_DATASET), help=DATASET_HELP)
+    parser.add_argument("--trials", type=int, default=4, help="default: %(default)s")
+    parser.add_argument("--epochs", type=int, default=8, help="epochs per trial (default: %(default)s)")
+    parser.add_argument("--seed", type=int, default=1, help="sampler seed (default: %(default)s)")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed setting for every trial")
+
+
+def _search(args):
+    from .search import search
+    show(search(args.name, args.dataset, trials=args.trials, epochs=args.epochs, seed=args.seed, base_overrides=args.set))
+
+
+def _config_arguments(parser):
+    parser.add_argument("--markdown", action="store_true", help="as a Markdown table")
+
+
+def _config(args):
+    from .. import config
+    sys.stdout.write(config.markdown_table() if args.markdown else config.to_toml(config.defaults(), documented=True))
+
+
+COMMANDS = [
+    Command("train", "start a named run (settings: defaults < --config FILE < --set key=value)", _train_arguments, _train,
+            writes_data=True, locks_run=True),
+    Command("resume", "continue a run from its last (or best) checkpoint", _resume_arguments, _resume,
+            writes_data=True, locks_run=True),
+    Command("evaluate", "WER/CER of a checkpoint on a test set, with best, median and worst samples", _evaluate_arguments,
+            _evaluate, writes_data=True),
+    Command("finetune", "new run from another run's weights: same alphabet, new data, lower learning rate",
+            _finetune_arguments, _finetune, writes_data=True, locks_run=True),
+    Command("transfer", "new run for a new alphabet: another run's weights without its output layers", _transfer_arguments,
+            _transfer, writes_data=True, locks_run=True),
+    Command("import-checkpoint", "a released checkpoint (DeepSpeech 0.9.3, Coqui STT 1.x) as a read-only run to start from",
+            _import_checkpoint_arguments, _import_checkpoint, writes_data=True,
+            description="Reads the checkpoint's variables (n_hidden, CuDNN, output size), checks them against its "
+                        "alphabet and registers it as a run that finetune --from, transfer --from, evaluate and export take."),
+    Command("runs", "list runs", _json_option, _runs),
+    Command("checkpoints", "list a run's checkpoints", _checkpoints_arguments, _checkpoints),
+    Command("config", "list every setting with its default, engine flag and when to change it", _config_arguments, _config),
+    Command("search", "Optuna search over learning rate, dropout and n_hidden", _search_arguments, _search, writes_data=True),
+]
