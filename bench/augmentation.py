@@ -16,7 +16,7 @@ import time
 
 from sample_container import sample_container
 
-from harness.endtoend import last_json
+from harness.parsing import last_json
 
 
 def main() -> int:

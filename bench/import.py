@@ -16,14 +16,14 @@ from peak_memory import PEAK_MEMORY
 import figures as bench_figures
 from sample_container import sample_container
 
-from harness.endtoend import last_json_object
+from harness.parsing import last_json_object
 
 MAKE_CORPUS = r"""
 import csv, sys
 from multiprocessing import Pool
 from pathlib import Path
 from playbook.data.examples import HEADER, MP3
-from playbook.sample import VOICES, _sentences, speak
+from playbook.data.sample import VOICES, _sentences, speak
 
 folder, count = Path(sys.argv[1]), int(sys.argv[2])
 sentences = list(_sentences())

@@ -23,7 +23,7 @@ import textwrap
 import figures as bench_figures
 from sample_container import sample_container
 
-from harness import endtoend
+from harness import parsing
 
 FILES = "ls /data/datasets/sample/wav/dev-*.wav /data/datasets/sample/wav/test-*.wav"
 
@@ -72,9 +72,9 @@ def main() -> int:
         files = box.run(["bash", "-c", FILES], "files", stream=False).split()
         for width, (name, arguments) in runs.items():
             box.run(["playbook", "train", *arguments], f"train {name}", stream=False)
-            exported = endtoend.last_json(box.run(["playbook", "export", "--run", arguments[1]], "export", stream=False))
+            exported = parsing.last_json(box.run(["playbook", "export", "--run", arguments[1]], "export", stream=False))
             device = device_rtf(box, exported["model"], files)
-            engine = endtoend.last_json(box.run(["python", "-c", ENGINE_TIMING, exported["model"], *files], "engine",
+            engine = parsing.last_json(box.run(["python", "-c", ENGINE_TIMING, exported["model"], *files], "engine",
                                                 stream=False))
             rows.append((width, name, exported["model_bytes"], device, engine["tf_lite_rtf"], engine["native_rtf"]))
     machine = bench_figures.machine()

@@ -28,8 +28,8 @@ from typing import Callable
 import figures as bench_figures
 from sample_container import REPO, sample_container
 
-from harness import chapters, endtoend, model_bounds as bounds
-from harness.endtoend import last_json
+from harness import chapters, endtoend, model_bounds as bounds, scoring
+from harness.parsing import last_json
 from harness.log import HarnessError, log
 
 DEFAULT_SEEDS = [4568] + list(range(1, 10))  # the project's default seed, then nine others
@@ -63,7 +63,7 @@ QUANTITIES = [
     Quantity("WER with scorer minus WER without", "demo", lambda r: r["scorer"]["wer"] - r["wer"],
              bounds.SCORER_WER_INCREASE, "max"),
     Quantity("converted 44.1 kHz stereo copy, CER", "demo",
-             lambda r: endtoend.score(r["device"]["converted"]["original"], r["device"]["converted"]["transcript"])["cer"],
+             lambda r: scoring.score(r["device"]["converted"]["original"], r["device"]["converted"]["transcript"])["cer"],
              bounds.CONVERTED_AUDIO_CER, "max"),
     Quantity("feature max difference", "demo", lambda r: r["scorer"]["parity_max_feature_difference"],
              bounds.FEATURE_DIFFERENCE, "max"),

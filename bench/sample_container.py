@@ -8,7 +8,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from harness import docker_cli, endtoend  # noqa: E402
+from harness import docker_cli, images  # noqa: E402
 from harness.bake import bake  # noqa: E402
 from harness.container import ProjectContainer  # noqa: E402
 
@@ -18,7 +18,7 @@ def sample_container(name: str):
     """Bake into .harness/<name>, build the CPU image, start it, `make sample`; yields the container."""
     docker_cli.require_daemon()
     project = bake(REPO / ".harness" / name, {})
-    tag, _ = endtoend.build_image(project, "cpu")
+    tag, _ = images.build_image(project, "cpu")
     with ProjectContainer(tag, project, project.name) as box:
         box.run(["make", "sample"], "sample")
         yield box

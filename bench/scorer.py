@@ -15,7 +15,7 @@ import sys
 
 from sample_container import sample_container
 
-from harness.endtoend import last_json
+from harness.parsing import last_json
 
 RUN = "bench"
 BEAM_WIDTHS = (100, 500)  # the device runtime's default, and the engine evaluate's

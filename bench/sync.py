@@ -13,7 +13,7 @@ import sys
 import figures as bench_figures
 from sample_container import sample_container
 
-from harness.endtoend import last_json_object
+from harness.parsing import last_json_object
 
 SERVE = ("mkdir -p /tmp/bucket && (rclone serve s3 /tmp/bucket --addr 127.0.0.1:8333 --auth-key benchkey1,benchsecret1 "
          "> /tmp/serve.log 2>&1 &) && until rclone lsd bench: >/dev/null 2>&1; do sleep 0.2; done && rclone mkdir bench:speech")

@@ -24,7 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 import figures as bench_figures  # noqa: E402
-from harness import base_images, docker_cli, endtoend  # noqa: E402
+from harness import base_images, docker_cli, endtoend, images  # noqa: E402
 from harness.bake import bake  # noqa: E402
 from harness.log import log  # noqa: E402
 
@@ -67,7 +67,7 @@ def host_training_seconds(project: Path) -> float:
 def main() -> int:
     docker_cli.require_daemon()
     project = bake(REPO / ".harness" / "bench", {})
-    tag = endtoend.image_tag(project.name, "cpu")
+    tag = images.image_tag(project.name, "cpu")
     log("cold: removing the project image and the build cache")
     docker_cli.docker("rmi", "-f", tag, check=False)
     docker_cli.docker("builder", "prune", "-af", check=False)

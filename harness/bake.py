@@ -14,13 +14,13 @@ TEMPLATE = Path(__file__).resolve().parent.parent
 VARIANTS = {
     "cpu": {},
 }
-# Template answers per engine: the default bakes as the template does; another engine gets a
-# project (image, volumes) of its own name, so both can be built and run side by side.
-ENGINES = {
-    "coqui-stt-training": {},
-    "deepspeech-training": {"engine": "deepspeech-training", "project_slug": "speech-to-text-deepspeech"},
-}
-DEFAULT_ENGINE = "coqui-stt-training"
+# The engines are the template's `engine` choices, the first its default. Template answers per engine: the
+# default bakes as the template does; another gets a project (image, volumes) of its own name, such as
+# speech-to-text-deepspeech, so both can be built and run side by side.
+ENGINE_CHOICES = json.loads((TEMPLATE / "cookiecutter.json").read_text())["engine"]
+DEFAULT_ENGINE = ENGINE_CHOICES[0]
+ENGINES = {name: {} if name == DEFAULT_ENGINE else {"engine": name, "project_slug": "speech-to-text-" + name.split("-")[0]}
+           for name in ENGINE_CHOICES}
 # The engines that can write a float TFLite export (deepspeech-training 0.9.3 always quantises).
 FLOAT_EXPORT_ENGINES = {"coqui-stt-training"}
 

@@ -25,7 +25,9 @@ from pathlib import Path
 from . import base_images, docker_cli, emulation
 from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
-from .endtoend import REPO, WORK, build_image, last_json_object
+from .images import build_image
+from .parsing import last_json_object
+from .paths import REPO, WORK
 from .log import HarnessError, log
 
 BLOCK = re.compile(r"(?:<!--\s*(?P<neutral>engine-neutral)\s*-->\s*\n)?(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?"

@@ -106,8 +106,8 @@ class ProjectContainer:
                 pass
         log(f"removed the container{' and volume ' + self.volume if self.volume else ''}")
 
-    def run(self, command: list[str], label: str, stream: bool = True, check: bool = True, user: str | None = None) -> str:
-        """Run a command in the container; print its output as it comes; return it."""
+    def exec(self, command: list[str], user: str | None = None, echo: str | None = None) -> tuple[int, str]:
+        """Run a command in the container: (its exit code, its output). ECHO: print each line as it comes, so labelled."""
         api = self.client.api
         cid = self.container.get_wrapped_container().id
         exec_id = api.exec_create(cid, command, workdir=self.workspace, user=user or "")["Id"]
@@ -115,15 +115,19 @@ class ProjectContainer:
         for chunk in api.exec_start(exec_id, stream=True):
             text = chunk.decode("utf-8", "replace")
             chunks.append(text)
-            if stream:
+            if echo:
                 pending += text
                 *lines, pending = pending.split("\n")
                 for line in lines:
-                    print(f"  {label} | {line}", flush=True)
-        if stream and pending:
-            print(f"  {label} | {pending}", flush=True)
-        output = "".join(chunks)
-        code = api.exec_inspect(exec_id)["ExitCode"]
+                    print(f"  {echo} | {line}", flush=True)
+        if echo and pending:
+            print(f"  {echo} | {pending}", flush=True)
+        return api.exec_inspect(exec_id)["ExitCode"], "".join(chunks)
+
+    def run(self, command: list[str], label: str, stream: bool = True, check: bool = True, user: str | None = None) -> str:
+        """Run a command in the container, a stage of a scenario: print its output as it comes (STREAM), fail the
+        stage where it fails (CHECK); return its output."""
+        code, output = self.exec(command, user=user, echo=label if stream else None)
         if check and code != 0:
             tail = "\n".join(output.strip().splitlines()[-15:])
             raise HarnessError(f"stage '{label}' failed: `{' '.join(command)}` exited {code}; its output ends:\n{tail}")

@@ -14,24 +14,18 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import jiwer
-
-from . import base_images, docker_cli, emulation, engine_sources
+from . import base_images, docker_cli, emulation
 from .bake import DEFAULT_ENGINE, ENGINES, FLOAT_EXPORT_ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
+from .images import build_image, image_tag
+from .parsing import last_json
+from .paths import REPO, WORK
+from .scoring import error_rates, score
 from .log import HarnessError, log
 
-REPO = Path(__file__).resolve().parent.parent
-WORK = REPO / ".harness"
 RUN = "demo"
 CHECKPOINT_SUFFIXES = (".index", ".meta", ".data-00000-of-00001")
 ARM64, ARM64_BASE = "linux/arm64", "arm64v8/debian:bookworm-slim"
-# What the image size tests hold the images to, in bytes. Measured on 2026-11-26 (with the offline stand-in
-# base images): CPU image 985 MB (default engine; 1,255 MB before docker/slim-python.sh), device image 137 MB
-# on amd64 and 142 MB on arm64 (191 and 198 MB before; 166 and 184 MB before its package manager went).
-# The device bounds are issue 17's.
-CPU_IMAGE_MAX_BYTES = {DEFAULT_ENGINE: 1.0e9, "deepspeech-training": 1.5e9}
-DEVICE_IMAGE_MAX_BYTES = {"amd64": 150e6, "arm64": 160e6}
 
 
 class Stages:
@@ -49,18 +43,6 @@ class Stages:
             log(f"--- {name}: {self.seconds[name]} s")
 
 
-def image_tag(slug: str, variant: str) -> str:
-    return f"deepspeech-playbook/{slug}:{variant}"
-
-
-def build_image(project: Path, variant: str = "cpu") -> tuple[str, dict]:
-    dockerfile = project / "docker" / f"Dockerfile.{variant}"
-    provenance = {image: base_images.ensure(image) for image in base_images.base_images(dockerfile)}
-    tag = image_tag(project.name, variant)
-    docker_cli.build(project, dockerfile, tag, build_args=engine_sources.build_args(project, dockerfile))
-    return tag, provenance
-
-
 def checkpoint_state(box: ProjectContainer, state_file: str) -> tuple[str, int]:
     text = box.run(["cat", f"/data/runs/{RUN}/checkpoints/{state_file}"], "checkpoints", stream=False)
     match = re.search(r'^model_checkpoint_path: "(?:.*/)?(([a-z_]+)-(\d+))"', text, re.M)
@@ -76,45 +58,9 @@ def check_checkpoint_files(box: ProjectContainer, name: str, folder: str = "chec
             raise HarnessError(f"checkpoint file {name}{suffix} is missing, empty or not owned by the non-root user:\n{listing}")
 
 
-# Pretty-printed (from a line "{" to a line "}") or on one line; a one-line object never spans lines.
-JSON_OBJECT = re.compile(r"^\{$.*?^\}$|^\{[^\n]*\}$", re.M | re.S)
-
-
-def last_json_object(output: str) -> dict:
-    """The JSON object a command printed last (pretty or on one line), after any other output; {} if none."""
-    for candidate in reversed(JSON_OBJECT.findall(output)):
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-    return {}
-
-
-def last_json(output: str) -> dict:
-    """The JSON summary a starter command prints last, after the engine's own messages."""
-    value = last_json_object(output)
-    if not value:
-        raise HarnessError(f"expected the command to end with a JSON summary; it printed:\n{output[-2000:]}")
-    return value
-
-
 def held_out_set(box: ProjectContainer) -> list[dict]:
     text = box.run(["cat", "/data/datasets/sample/test.csv"], "test-set", stream=False)
     return list(csv.DictReader(io.StringIO(text)))
-
-
-def score(reference: str, hypothesis: str) -> dict:
-    return {"reference": reference, "hypothesis": hypothesis,
-            "cer": round(jiwer.cer(reference, hypothesis), 4), "wer": round(jiwer.wer(reference, hypothesis), 4)}
-
-
-def error_rates(transcripts: list[dict]) -> dict:
-    """CER and WER over a whole set of score() results (jiwer pools the edits over all of them)."""
-    references = [t["reference"] for t in transcripts]
-    hypotheses = [t["hypothesis"] for t in transcripts]
-    return {"cer": round(jiwer.cer(references, hypotheses), 4), "wer": round(jiwer.wer(references, hypotheses), 4)}
 
 
 def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "reports", report_name: str = "demo",
@@ -225,6 +171,7 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
                             "float_parity_agree": float_parity.get("agree"),
                             "parity_agree_with_native_client": parity["agree_with_native"],
                             "native_client": parity["native_client"],
+                            "oov_scores": {"engine": parity["engine_oov_score"], "device": parity["device_oov_score"]},
                             "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
                                                  decode_seconds=result["decode_seconds"])
                                             for row, result in zip(samples, scored)]}

@@ -11,8 +11,7 @@ import shutil
 from pathlib import Path
 
 from .log import HarnessError
-
-REPO = Path(__file__).resolve().parent.parent
+from .paths import REPO
 
 
 def _sources() -> Path:

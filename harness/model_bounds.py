@@ -6,7 +6,7 @@ trains the end-to-end job and the checkpoints, scorer and TFLite chapters once p
 table, reports/bench-model-spread.json, gives each quantity's worst value and its margin to
 the bound here). The tests and that benchmark read these numbers from here and nowhere else.
 The figures in the comments are from 12 seeds (4568 and 1-11) on 2 cores, 2026-11-25; the
-README's "Assertions about trained models" has the whole table.
+CONTRIBUTING.md's "Assertions about trained models" has the whole table.
 """
 
 # --- the end-to-end job (45 epochs, n_hidden 192; 10 held-out files) --------------------------

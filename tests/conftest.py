@@ -45,7 +45,7 @@ def devcontainer_cli():
 def cpu_image(docker_engine, tmp_path_factory):
     """The default bake's CPU image, built as the harness builds it."""
     from harness.bake import bake
-    from harness.endtoend import build_image
+    from harness.images import build_image
     project = bake(tmp_path_factory.mktemp("image-bake"))
     tag, _ = build_image(project, "cpu")
     return tag
@@ -55,10 +55,18 @@ def cpu_image(docker_engine, tmp_path_factory):
 def deepspeech_image(docker_engine, tmp_path_factory):
     """The CPU image of a bake with engine=deepspeech-training (DeepSpeech 0.9.3 from its source archive)."""
     from harness.bake import ENGINES, bake
-    from harness.endtoend import build_image
+    from harness.images import build_image
     project = bake(tmp_path_factory.mktemp("deepspeech-bake"), ENGINES["deepspeech-training"])
     tag, _ = build_image(project, "cpu")
     return tag, project
+
+
+@pytest.fixture()
+def data_root(tmp_path, monkeypatch):
+    """An empty data folder as PLAYBOOK_DATA: attached, as the data volume is, not made by the commands."""
+    monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
+    (tmp_path / "data").mkdir(exist_ok=True)
+    return tmp_path / "data"
 
 
 @pytest.fixture()
@@ -77,11 +85,11 @@ def template_playbook(monkeypatch):
 
 # --- Order, lanes and the time table -------------------------------------------------------------------------
 # `make test` runs the suite in two lanes side by side (pytest-xdist: -n 2 --dist loadgroup --no-loadscope-reorder).
-# A training of the sample model keeps about one core busy (one thread per op is its fastest, see the README's
+# A training of the sample model keeps about one core busy (one thread per op is its fastest, see bench/README.md's
 # ttfhw section), so on a 2-core machine two lanes of container work take little longer each than one alone.
 # Host tests come first, so that they fail in the first minute; then each lane's container work, in the order
 # below, a module (or one engine's half of it) staying whole in one lane, so that its module fixtures run once.
-# Balanced by the measured seconds of a fresh run (README, "Tests").
+# Balanced by the measured seconds of a fresh run (CONTRIBUTING.md, "Tests").
 LANES = {
     "first": ["test_chapters", "test_endtoend", "test_devcontainer_up", "test_cloud", "test_checkpoints", "test_faults",
               "test_kenlm_image", "test_login_shell", "test_harness_container", "test_errors", "test_augment", "test_gpu"],
@@ -144,7 +152,7 @@ def pytest_terminal_summary(terminalreporter):
     import json
     from collections import defaultdict
 
-    from harness.endtoend import REPO
+    from harness.paths import REPO
 
     if hasattr(terminalreporter.config, "workerinput"):
         return  # an xdist worker: the controller has every worker's reports and writes the table once

@@ -15,21 +15,20 @@ from pathlib import Path
 import pytest
 
 from harness.bake import TEMPLATE
-from test_data_validation import ALPHABET, write_wav
+from audio_files import ALPHABET, write_wav
 
 PROJECT = TEMPLATE / "{{cookiecutter.project_slug}}"
 
 
 @pytest.fixture()
-def data_root(tmp_path, monkeypatch, unavailable):
+def data_root(data_root, unavailable):
+    """The shared empty data folder, where sox can convert (and write the mp3s the Common Voice layout has)."""
     for tool, package in (("sox", "sox"),):
         if shutil.which(tool) is None:
             unavailable(f"{tool} is not installed (apt-get install {package} libsox-fmt-mp3)")
     if "mp3" not in subprocess.run(["sox", "-h"], capture_output=True, text=True).stdout.split():
         unavailable("sox cannot write mp3 here (apt-get install libsox-fmt-mp3)")
-    monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
-    (tmp_path / "data").mkdir(exist_ok=True)  # the data folder is attached, not made by the commands
-    return tmp_path / "data"
+    return data_root
 
 
 @pytest.fixture()

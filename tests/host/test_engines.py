@@ -87,9 +87,7 @@ def test_phases_run_the_engines_modules(engines):
         engines.by_name("kaldi")
 
 
-def test_import_reads_either_engines_flags_and_refuses_an_incomplete_folder(template_playbook, tmp_path, monkeypatch):
-    monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
-    (tmp_path / "data").mkdir(exist_ok=True)  # the data folder is attached, not made by the commands
+def test_import_reads_either_engines_flags_and_refuses_an_incomplete_folder(template_playbook, tmp_path, data_root):
     imports = template_playbook("playbook.training.imports")
     (tmp_path / "coqui").mkdir()
     (tmp_path / "coqui" / "flags.txt").write_text('{"n_hidden": 2048, "train_cudnn": true}')

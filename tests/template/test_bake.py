@@ -7,7 +7,7 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.main import cookiecutter
 
-from harness.bake import TEMPLATE, bake, template_defaults
+from harness.bake import ENGINE_CHOICES, TEMPLATE, bake, template_defaults
 
 COMBINATIONS = [
     {"engine": "coqui-stt-training", "gpu_devcontainer": True},
@@ -118,3 +118,11 @@ def test_a_cookiecutter_older_than_2_2_is_refused_in_one_sentence(tmp_path):
     assert "this template needs cookiecutter 2.2 or newer, not 2.1.1; run it with the newest one" in result.stderr
     assert "pipx run cookiecutter" in result.stderr and "NameError" not in result.stderr
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_the_projects_engines_are_the_templates_choices(tmp_path):
+    """cookiecutter.json lists the engines a user may choose (the harness reads them there); the project knows each."""
+    project = bake(tmp_path)
+    listed = subprocess.run([sys.executable, "-c", "from playbook.engines import ENGINES; print(' '.join(ENGINES))"],
+                            cwd=project, capture_output=True, text=True, check=True).stdout.split()
+    assert listed == ENGINE_CHOICES

@@ -4,14 +4,14 @@ import json
 import pytest
 
 from harness import base_images
-from harness.bake import bake
+from harness.bake import ENGINES, bake
 from harness.log import HarnessError
 
 GPU_BASE = "nvcr.io/nvidia/tensorflow:23.03-tf1-py3"
 
 
 @pytest.mark.container
-@pytest.mark.parametrize("engine", ["coqui-stt-training", "deepspeech-training"])
+@pytest.mark.parametrize("engine", ENGINES)
 def test_gpu_dockerfile_parses(docker_engine, tmp_path, engine):
     """BuildKit parses every instruction before it resolves images, so asking for a stage that does not
     exist proves the file parses without reaching NVIDIA's registry (a parse error would come first)."""

@@ -12,7 +12,7 @@ def test_the_sample_corpus_is_byte_for_byte_repeatable(template_playbook, unavai
     missing = [tool for tool in ("espeak-ng", "sox") if shutil.which(tool) is None]
     if missing:
         unavailable(f"{' and '.join(missing)} not installed (apt-get install espeak-ng sox)")
-    sample = template_playbook("playbook.sample")
+    sample = template_playbook("playbook.data.sample")
     # sox dithers with a generator seeded from the clock unless told -R; the two corpora are made
     # seconds apart, so an unseeded dither would change every file.
     first = sample.make_sample(tmp_path / "first")

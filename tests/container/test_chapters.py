@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from harness import chapters, endtoend, model_bounds as bounds
+from harness import chapters, images, model_bounds as bounds
 from harness.bake import TEMPLATE, bake
 
 CHAPTERS = ["augmentation", "checkpoints", "cloud", "data", "environment", "hyperparameters", "scorer", "tflite"]
@@ -127,12 +127,12 @@ def test_device_images_transcribe_the_held_out_set(report, unavailable):
     metrics = report["tflite"]["metrics"]
     assert metrics["quantized_model_bytes"] * 2.5 < metrics["float_model_bytes"], metrics
     assert metrics["container_cer"] <= bounds.HELD_OUT_CER, metrics
-    assert metrics["device_image_bytes"] <= endtoend.DEVICE_IMAGE_MAX_BYTES["amd64"], metrics
+    assert metrics["device_image_bytes"] <= images.DEVICE_IMAGE_MAX_BYTES["amd64"], metrics
     assert metrics["amd64_cer"] == metrics["container_cer"], "the device image must write what the dev container writes"
     skipped = [block["reason"] for block in report["tflite"]["skipped_blocks"] if "arm64_cer" in block["metrics"]]
     if skipped:
         unavailable(f"the arm64 blocks did not run: {skipped[0]}")
-    assert metrics["arm64_image_bytes"] <= endtoend.DEVICE_IMAGE_MAX_BYTES["arm64"], metrics
+    assert metrics["arm64_image_bytes"] <= images.DEVICE_IMAGE_MAX_BYTES["arm64"], metrics
     assert metrics["arm64_cer"] <= bounds.HELD_OUT_CER, metrics
 
 

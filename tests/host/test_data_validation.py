@@ -2,29 +2,10 @@
 the engine sees it, and `train` refusing a dataset with a broken row before TensorFlow starts."""
 import csv
 import json
-import math
-import struct
-import wave
 
 import pytest
 
-ALPHABET = [" "] + [chr(c) for c in range(ord("a"), ord("z") + 1)] + ["'"]
-
-
-def write_wav(path, seconds=1.0, rate=16000, channels=1, width=2, amplitude=0.3):
-    frames = int(seconds * rate)
-    if width == 1:
-        data = bytes(128 + int(127 * amplitude * math.sin(i / 8.0)) for i in range(frames) for _ in range(channels))
-    else:
-        peak = (1 << (8 * width - 1)) - 1
-        data = b"".join(int(peak * amplitude * math.sin(i / 8.0)).to_bytes(width, "little", signed=True) * channels
-                        for i in range(frames))
-    with wave.open(str(path), "wb") as audio:
-        audio.setnchannels(channels)
-        audio.setsampwidth(width)
-        audio.setframerate(rate)
-        audio.writeframes(data)
-    return path
+from audio_files import ALPHABET, write_wav
 
 
 def write_csv(path, rows):
@@ -112,10 +93,8 @@ def test_ctc_frames_count_repeats_and_the_feature_window(validate):
     assert validate.frames(511) == 0
 
 
-def test_training_refuses_a_broken_row_before_the_engine_starts(template_playbook, dataset, tmp_path, monkeypatch):
+def test_training_refuses_a_broken_row_before_the_engine_starts(template_playbook, dataset, data_root):
     folder, _ = dataset
-    monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
-    (tmp_path / "data").mkdir(exist_ok=True)  # the data folder is attached, not made by the commands
     training = template_playbook("playbook.training")
     from playbook.errors import UserError
     with pytest.raises(UserError) as refused:
@@ -124,7 +103,7 @@ def test_training_refuses_a_broken_row_before_the_engine_starts(template_playboo
     assert message.startswith(f"{folder / 'train.csv'} line 4: the audio file does not exist ({folder / 'wav/not-there.wav'}); ")
     assert "copy the file into the dataset folder or remove the row." in message
     assert "rows in all are unusable" in message and f"`playbook check-dataset {folder}`" in message
-    assert not (tmp_path / "data" / "runs" / "mine").exists(), "a refused run must leave no folder behind"
+    assert not (data_root / "runs" / "mine").exists(), "a refused run must leave no folder behind"
 
 
 def test_check_dataset_lists_every_bad_row_and_exits_2(template_playbook, dataset, capsys):
@@ -174,7 +153,7 @@ def test_an_alphabet_with_capitals_keeps_case(text):
 
 
 def test_language_model_text_uses_the_same_rules(template_playbook):
-    lm = template_playbook("playbook.lm")
+    lm = template_playbook("playbook.scorer.kenlm")
     assert lm.Normaliser(ALPHABET, "drop-word", {}).line("It\u2019s a caf\u00e9, OK?") == "it's a ok"
     assert lm.Normaliser(ALPHABET, "drop-char", {}).line("un caf\u00e9") == "un caf"
     assert lm.Normaliser(ALPHABET, "drop-sentence", {}).line("un caf\u00e9") == ""

@@ -5,9 +5,7 @@ import pytest
 
 
 @pytest.fixture()
-def playbook(monkeypatch, tmp_path, template_playbook):
-    monkeypatch.setenv("PLAYBOOK_DATA", str(tmp_path / "data"))
-    (tmp_path / "data").mkdir(exist_ok=True)  # the data folder is attached, not made by the commands
+def playbook(data_root, template_playbook):
     return template_playbook("playbook.training")
 
 
@@ -65,12 +63,13 @@ def test_train_refuses_a_dataset_without_its_files(playbook, tmp_path):
     assert not (playbook.settings.RUNS / "fresh").exists()
 
 
-def test_named_checkpoints_are_checked(playbook):
+def test_named_checkpoints_are_checked(playbook, template_playbook):
     run = _run(playbook, "base", ENGLISH)
+    export = template_playbook("playbook.export.tflite").export
     with pytest.raises(playbook.UserError, match=r"checkpoint 'newest' is not one of best, last, train-N"):
-        playbook.export("base", "newest")
+        export("base", "newest")
     with pytest.raises(playbook.UserError, match=r"run 'base' has no checkpoint train-99"):
-        playbook.export("base", "train-99")
+        export("base", "train-99")
     assert not (run / ".staging").exists() or not any((run / ".staging").iterdir())
 
 

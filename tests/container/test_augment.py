@@ -6,7 +6,7 @@ import pytest
 
 @pytest.fixture()
 def augment(template_playbook):
-    return template_playbook("playbook.augment")
+    return template_playbook("playbook.augment.specs")
 
 
 @pytest.fixture()

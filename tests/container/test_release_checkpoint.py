@@ -20,7 +20,9 @@ import pytest
 
 from harness.bake import bake
 from harness.container import ProjectContainer
-from harness.endtoend import REPO, last_json, score
+from harness.parsing import last_json
+from harness.paths import REPO
+from harness.scoring import score
 
 pytestmark = pytest.mark.container
 

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from harness import faults
-from harness.endtoend import REPO
+from harness.paths import REPO
 
 MINIMUM_CASES = 24
 

@@ -2,7 +2,7 @@
 
 Reference: ../shared/reference/scorer-format.md (section 6 is the worked example used here).
 The decoder-side proof (coqui-stt-ctcdecoder loads and decodes our packages) runs in the
-container: tests/test_endtoend.py and the `scorer` chapter.
+container: tests/container/test_endtoend.py and the `scorer` chapter.
 """
 import struct
 
@@ -14,7 +14,7 @@ KENLM_PART = 266112  # the size of the KenLM part of DeepSpeech's pruned_lm.scor
 
 @pytest.fixture()
 def scorer(template_playbook):
-    return template_playbook("playbook.scorer")
+    return template_playbook("playbook.scorer.package")
 
 
 def fake_kenlm(path, size=KENLM_PART, has_vocabulary=0):

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from harness import endtoend, model_bounds as bounds
+from harness import endtoend, images, model_bounds as bounds, scoring
 from harness.bake import DEFAULT_ENGINE, FLOAT_EXPORT_ENGINES
 
 pytestmark = pytest.mark.container
@@ -52,6 +52,11 @@ def test_export_is_a_real_tflite_model(report):
     assert report["model_size_bytes"] > 100_000
 
 
+def test_both_decoders_score_an_unknown_word_alike(report):
+    """The engine's decoder and the device decoder share one OOV constant (stt_device/decoding.py)."""
+    assert report["scorer"]["oov_scores"] == {"engine": -1000.0, "device": -1000.0}
+
+
 def test_held_out_transcripts_are_close_to_their_references(report):
     transcripts = report["transcripts"]
     assert len(transcripts) == 10
@@ -68,7 +73,7 @@ def test_first_model_transcribes_the_held_out_set_with_the_scorer(report):
 
 
 def test_image_is_within_its_size_bound(report):
-    assert 500e6 < report["image_size_bytes"] <= endtoend.CPU_IMAGE_MAX_BYTES[report["engine"]["name"]], report["image_size_bytes"]
+    assert 500e6 < report["image_size_bytes"] <= images.CPU_IMAGE_MAX_BYTES[report["engine"]["name"]], report["image_size_bytes"]
 
 
 def test_scorer_does_not_raise_the_held_out_word_error_rate(report):
@@ -106,7 +111,7 @@ def test_quantised_model_labels_and_text_match_tensorflows_own_tflite_interprete
 
 
 def test_device_image_is_small_has_no_tensorflow_and_transcribes(report):
-    assert report["device_image_bytes"] <= endtoend.DEVICE_IMAGE_MAX_BYTES["amd64"], report["device_image_bytes"]
+    assert report["device_image_bytes"] <= images.DEVICE_IMAGE_MAX_BYTES["amd64"], report["device_image_bytes"]
     assert report["device"]["tensorflow_absent"]
     assert len(report["device"]["transcripts"]) == 10
     assert report["device"]["same_as_project_image"] == 10
@@ -120,7 +125,7 @@ def test_another_engines_export_transcribes_alike_in_the_arm64_device_image(repo
     if "skipped" in arm64:
         unavailable(arm64["skipped"])
     assert arm64["files"] == 10 and arm64["same_as_amd64"] == 10, arm64
-    assert arm64["image_bytes"] <= endtoend.DEVICE_IMAGE_MAX_BYTES["arm64"], arm64["image_bytes"]
+    assert arm64["image_bytes"] <= images.DEVICE_IMAGE_MAX_BYTES["arm64"], arm64["image_bytes"]
 
 
 def test_streaming_gives_the_same_text_with_intermediate_results(report):
@@ -135,7 +140,7 @@ def test_audio_in_another_format_is_converted(report):
 
 
 def score_cer(reference, hypothesis):
-    return endtoend.score(reference, hypothesis)["cer"]
+    return scoring.score(reference, hypothesis)["cer"]
 
 
 def test_float_export_and_model_card(report):

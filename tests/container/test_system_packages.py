@@ -11,7 +11,7 @@ from testcontainers.core.container import DockerContainer
 
 from harness import base_images
 from harness.container import HARNESS_LABEL
-from harness.endtoend import REPO
+from harness.paths import REPO
 
 BARE_DEBIAN = "debian:bookworm-slim"
 HOST_ENGINE = "unix:///run/host-docker.sock"

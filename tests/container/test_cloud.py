@@ -69,7 +69,7 @@ def test_doctor_names_what_this_machine_lacks(cpu_image, volumes):
 
 @pytest.mark.container
 def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image, volumes, docker_engine, tmp_path):
-    """scripts/cloud-job.sh, the cloud route's job, twice against rclone's S3 server: on the first machine its
+    """playbook/cloud/job.sh, the cloud route's job, twice against rclone's S3 server: on the first machine its
     budget stops training after one epoch of two (exit 75) and the run is pushed; on a second machine with an
     empty volume the job pulls it and `train --resume-if-exists` continues from the pushed checkpoint to the
     total, then exports. The server's keys appear in no output, no file on either volume, no image layer."""
@@ -95,12 +95,12 @@ def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image,
     try:
         with server, _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(scripts), "/workspace/scripts") as first:
             run(first, "until rclone lsd bucket: >/dev/null 2>&1; do sleep 0.5; done; rclone mkdir bucket:speech")
-            stopped = run(first, "bash /workspace/scripts/cloud-job.sh 2>&1", 75, {**job, "MAX_HOURS": "0.00001"})
+            stopped = run(first, "bash /workspace/playbook/cloud/job.sh 2>&1", 75, {**job, "MAX_HOURS": "0.00001"})
             assert "max_hours 1e-05 reached" in stopped and "training will use the CPU." in stopped
             pushed_step = json.loads(run(first, "playbook runs --json"))[0]["last_step"]
             with _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(scripts), "/workspace/scripts") as second:
                 assert run(second, "ls -A /data").strip() == ""
-                resumed = run(second, "bash /workspace/scripts/cloud-job.sh 2>&1", 0, {**job, "MAX_HOURS": "1"})
+                resumed = run(second, "bash /workspace/playbook/cloud/job.sh 2>&1", 0, {**job, "MAX_HOURS": "1"})
                 assert f"continuing run 'moved' from step {pushed_step}: 1 of 2 epochs done, 1 to go." in resumed
                 starts = [json.loads(line) for line in run(second, "cat /data/runs/moved/invocations.jsonl").splitlines()
                           if '"start"' in line and '"train"' in line]
@@ -155,7 +155,7 @@ def test_budget_counts_every_invocation_including_killed_ones(template_playbook,
 
 
 def test_an_idle_epoch_is_named_with_what_to_change(template_playbook):
-    gpu = template_playbook("playbook.cloud.gpu")
+    gpu = template_playbook("playbook.machine.gpu")
     busy = [{"gpu": 0, "utilization": u} for u in (95, 90, 5, 88)]
     starved = [{"gpu": 0, "utilization": u} for u in (3, 0, 2, 60, 1)]
     assert gpu.idle_warning(2, busy) is None and gpu.idle_warning(2, []) is None
@@ -170,12 +170,12 @@ def test_an_idle_epoch_is_named_with_what_to_change(template_playbook):
     ("520.61.05", (11, 8), ["NVIDIA A100-SXM4-40GB"], "fail"),  # R520 is not forward-compatible
 ])
 def test_driver_verdicts_follow_nvidia_s_notes(template_playbook, driver, cuda, names, verdict):
-    doctor = template_playbook("playbook.cloud.doctor")
+    doctor = template_playbook("playbook.machine.doctor")
     assert doctor.driver_check(driver, cuda, names)["verdict"] == verdict
 
 
 @pytest.mark.parametrize("capability, verdict", [((3, 7), "fail"), ((6, 0), "ok"), ((8, 6), "ok"), ((9, 0), "warn")])
 def test_compute_capability_verdicts(template_playbook, capability, verdict):
-    doctor = template_playbook("playbook.cloud.doctor")
+    doctor = template_playbook("playbook.machine.doctor")
     gpu = {"index": 0, "name": "GPU", "memory_gb": 24.0, "capability": capability}
     assert doctor.gpu_check(gpu)["verdict"] == verdict
