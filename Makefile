@@ -19,7 +19,7 @@ STAMP := $(VENV)/.installed
 PYTHON ?= $(shell for p in python3.13 python3.12 python3.11 python3; do \
 	command -v $$p >/dev/null 2>&1 && $$p -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null && echo $$p && break; done)
 
-.PHONY: setup system-packages demo test bench bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-sync bench-model-spread clean
+.PHONY: setup system-packages demo test bench clean
 setup: $(STAMP)
 	@bash harness/ensure-docker.sh
 
@@ -41,31 +41,13 @@ TEST_LANES ?= 2
 test: setup
 	$(VENV)/bin/python -m pytest -n $(TEST_LANES) --dist loadgroup --no-loadscope-reorder
 
-bench: bench-ttfhw bench-scorer bench-inference bench-augmentation bench-import bench-import-memory bench-sync
+# `make bench-NAME` runs bench/NAME.py (dashes for underscores: bench-import-memory); `make bench` the set below.
+# Each prints a table and writes reports/bench-NAME.json (bench/README.md).
+BENCHES := ttfhw scorer inference augmentation import import-memory sync
+bench: $(addprefix bench-,$(BENCHES))
 
-bench-ttfhw: setup
-	$(VENV)/bin/python bench/ttfhw.py
-
-bench-scorer: setup
-	$(VENV)/bin/python bench/scorer.py
-
-bench-inference: setup
-	$(VENV)/bin/python bench/inference.py
-
-bench-augmentation: setup
-	$(VENV)/bin/python bench/augmentation.py
-
-bench-import: setup
-	$(VENV)/bin/python bench/import.py
-
-bench-import-memory: setup
-	$(VENV)/bin/python bench/import_memory.py
-
-bench-sync: setup
-	$(VENV)/bin/python bench/sync.py
-
-bench-model-spread: setup
-	$(VENV)/bin/python bench/model_spread.py
+bench-%: setup
+	$(VENV)/bin/python bench/$(subst -,_,$*).py
 
 clean:
 	rm -rf .harness reports
