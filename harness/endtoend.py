@@ -1,5 +1,6 @@
-"""The whole path once: bake, build the CPU image, then in a container on a fresh data
-volume run the starter commands in order and check what each one left behind.
+"""The demo scenario (`make demo`, `python -m harness run`): bake, build the CPU image, then in a container on a
+fresh data volume run the starter commands in order (STAGES: one function each) and check what each one left
+behind.
 
     sample -> first model (`make hello`: short training, scorer, held-out transcripts)
            -> train -> checkpoint files -> resume (the global step moves on)
@@ -63,14 +64,208 @@ def held_out_set(box: ProjectContainer) -> list[dict]:
     return list(csv.DictReader(io.StringIO(text)))
 
 
+class Demo:
+    """What the stages share: the project, its container, the report being written, and what earlier stages made."""
+
+    def __init__(self, engine: str, project: Path, box: ProjectContainer, report: dict):
+        self.engine, self.project, self.box, self.report = engine, project, box, report
+        self.samples: list[dict] = []   # the held-out set's rows
+        self.files: list[str] = []      # their audio, as paths in the container
+        self.exported: dict = {}        # `export`'s summary (the quantised model)
+        self.float_export: dict | None = None
+        self.scored: list[dict] = []    # the device runtime's transcripts with the scorer
+        self.on_device: list[dict] = [] # the device image's
+        self.device_tag = ""
+
+
+def sample(demo: Demo) -> None:
+    demo.box.run(["make", "sample"], "sample")
+
+
+def first_model(demo: Demo) -> None:
+    """`make hello`: a short training, a scorer and the held-out set transcribed with it; the first transcripts,
+    before the demo's own 40-epoch run starts."""
+    lines = demo.box.run(["make", "-s", "hello", "JSON=1"], "hello").splitlines()
+    first = [json.loads(line) for line in lines if line.startswith('{"file"')]
+    demo.samples = held_out_set(demo.box)
+    if len(first) != len(demo.samples):
+        raise HarnessError(f"`make hello` transcribed {len(first)} held-out files, not {len(demo.samples)}.")
+    demo.files = [f"/data/datasets/sample/{row['wav_filename']}" for row in demo.samples]
+    demo.report["first_model"] = {"transcripts": [dict(score(t["reference"], t["transcript"]), file=t["file"]) for t in first]}
+
+
+def train(demo: Demo) -> None:
+    demo.box.run(["make", "train", f"RUN={RUN}"], "train")
+    record = json.loads(demo.box.run(["cat", f"/data/runs/{RUN}/run.json"], "run.json", stream=False))
+    demo.report["engine"] = {"name": record["engine"], "version": record["engine_version"]}
+    if record["engine"] != demo.engine:
+        raise HarnessError(f"the project was baked with engine {demo.engine}, but its run was trained by {record['engine']}.")
+
+
+def checkpoints(demo: Demo) -> None:
+    last, trained_step = checkpoint_state(demo.box, "checkpoint")
+    best, best_step = checkpoint_state(demo.box, "best_dev_checkpoint")
+    check_checkpoint_files(demo.box, last)
+    check_checkpoint_files(demo.box, best)
+    demo.report["steps"] = {"after_train": trained_step, "best_dev_after_train": best_step, "best": best}
+
+
+def resume(demo: Demo) -> None:
+    steps = demo.report["steps"]
+    demo.box.run(["make", "resume", f"RUN={RUN}"], "resume")
+    # A run that silently started afresh would count its steps from 0 again.
+    _, steps["after_resume"] = checkpoint_state(demo.box, "checkpoint")
+    if steps["after_resume"] <= steps["after_train"]:
+        raise HarnessError(f"resume did not move the global step on: {steps['after_train']} before, {steps['after_resume']} after.")
+    # The engine may replace best_dev during a resume; the run keeps the earlier one.
+    check_checkpoint_files(demo.box, steps.pop("best"), folder="kept")
+
+
+def export(demo: Demo) -> None:
+    demo.exported = last_json(demo.box.run(["make", "-s", "export", f"RUN={RUN}"], "export"))
+    demo.report.update(model=demo.exported["model"], model_size_bytes=demo.exported["model_bytes"],
+                       model_card=demo.box.run(["cat", demo.exported["model_card"]], "model card", stream=False))
+
+
+def transcribe(demo: Demo) -> None:
+    box, files = demo.box, demo.files
+    lines = box.run(["playbook", "transcribe", "--run", RUN, "--json", *files], "transcribe").splitlines()
+    results = [json.loads(line) for line in lines if line.startswith("{")]
+    if len(results) != len(demo.samples):
+        raise HarnessError(f"transcribe gave {len(results)} results for {len(demo.samples)} files.")
+    # The documented command, on one file, must say the same.
+    plain = box.run(["make", "-s", "transcribe", f"RUN={RUN}", f"FILE={files[0]}"], "transcribe", stream=False)
+    if plain.strip().splitlines()[-1].strip() != results[0]["transcript"]:
+        raise HarnessError(f"`make transcribe` said {plain.strip()!r}, the JSON path said {results[0]['transcript']!r}.")
+    # The device runtime has no TensorFlow to import, by construction.
+    box.run(["/opt/device/bin/python", "-c",
+             "import importlib.util, sys, stt_device.cli; "
+             "assert importlib.util.find_spec('tensorflow') is None, 'tensorflow is importable'; "
+             "assert 'tensorflow' not in sys.modules"], "no-tensorflow", stream=False)
+    demo.report["transcripts"] = [
+        dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"], audio_seconds=result["audio_seconds"],
+             transcribe_seconds=round(result["inference_seconds"] + result["decode_seconds"], 3))
+        for row, result in zip(demo.samples, results)]
+
+
+def float_export(demo: Demo) -> None:
+    """After the first transcript, which does not need it. From here on the run's newest export is the float one,
+    so later commands name the quantised model instead of saying `--run`. An engine that always quantises its
+    TFLite export has no float export and no float parity."""
+    if demo.engine in FLOAT_EXPORT_ENGINES:
+        demo.float_export = last_json(demo.box.run(["playbook", "export", "--run", RUN, "--float"], "export --float", stream=False))
+    demo.report["float_model_size_bytes"] = demo.float_export["model_bytes"] if demo.float_export else None
+
+
+def scorer(demo: Demo) -> None:
+    """A language model from the sample's text, then the same files decoded with it on the device path, and the
+    device decoder's text checked against the engine's decoder on the same probabilities."""
+    box, files, model = demo.box, demo.files, demo.exported["model"]
+    built = last_json(box.run(["playbook", "lm", "--run", RUN, "--order", "3"], "lm"))
+    lines = box.run(["playbook", "transcribe", "--model", model, "--scorer", "sample", "--json", *files],
+                    "transcribe+scorer").splitlines()
+    demo.scored = [json.loads(line) for line in lines if line.startswith("{")]
+    parity = last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--model", model, "--scorer", "sample", *files],
+                               "decoder-parity", stream=False))
+    # The float export too: dynamic-range quantised kernels differ between TF 1.15's TFLite and
+    # ai-edge-litert 2.1.6 (how activations are quantised on the fly); float kernels agree closely.
+    float_parity = (last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--scorer", "sample",
+                                       "--model", demo.float_export["model"], *files], "decoder-parity --float", stream=False))
+                    if demo.float_export else {})
+    demo.report["scorer"] = {
+        "package_bytes": built["package"]["bytes"], "vocabulary": built["normalisation"]["vocabulary"],
+        "parity_agree": parity["agree"], "parity_files": parity["files"],
+        "parity_max_probability_difference": parity["max_probability_difference"],
+        "parity_max_feature_difference": parity["max_feature_difference"],
+        "parity_frames": parity["frames"], "parity_argmax_differences": parity["argmax_differences"],
+        "parity_agree_across_interpreters": parity["agree_across_interpreters"],
+        "float_parity_max_probability_difference": float_parity.get("max_probability_difference"),
+        "float_parity_argmax_differences": float_parity.get("argmax_differences"),
+        "float_parity_agree_across_interpreters": float_parity.get("agree_across_interpreters"),
+        "float_parity_agree": float_parity.get("agree"),
+        "parity_agree_with_native_client": parity["agree_with_native"],
+        "native_client": parity["native_client"],
+        "oov_scores": {"engine": parity["engine_oov_score"], "device": parity["device_oov_score"]},
+        "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
+                             decode_seconds=result["decode_seconds"])
+                        for row, result in zip(demo.samples, demo.scored)]}
+
+
+def device_image(demo: Demo) -> None:
+    demo.device_tag, _ = build_image(demo.project, "device")
+    demo.report["device_image"] = demo.device_tag
+    demo.report["device_image_bytes"] = docker_cli.image_size(demo.device_tag)
+
+
+def device(demo: Demo) -> None:
+    """The device image alone, on the same data volume (read-only): the export and the scorer."""
+    box, files, tag, samples = demo.box, demo.files, demo.device_tag, demo.samples
+    on_volume = ["run", "--rm", "-v", f"{box.volume}:/data:ro", tag, "--model", demo.exported["model"],
+                 "--scorer", "/data/lm/sample/kenlm.scorer", "--json"]
+    output = docker_cli.docker(*on_volume, *files, check=False)
+    if output.returncode != 0:
+        raise HarnessError(f"the device image failed to transcribe: {output.stderr.strip()[-1500:]}")
+    demo.on_device = [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
+    tensorflow = docker_cli.docker("run", "--rm", "--entrypoint", "python3", tag, "-c",
+                                   "import importlib.util as u; print(u.find_spec('tensorflow') is None)").stdout.strip()
+    # The streaming API fed in 120 ms chunks, and a 44.1 kHz stereo 24-bit copy of the first file.
+    box.run(["sox", files[0], "-r", "44100", "-c", "2", "-b", "24", "/data/datasets/held-out-44k-stereo.wav"], "sox")
+    streamed = docker_cli.docker(*on_volume, "--stream", "120", *files, "/data/datasets/held-out-44k-stereo.wav")
+    streamed = [json.loads(line) for line in streamed.stdout.splitlines() if line.startswith("{")]
+    demo.report["device"] = {
+        "tensorflow_absent": tensorflow == "True",
+        "same_as_project_image": sum(a["transcript"] == b["transcript"] for a, b in zip(demo.on_device, demo.scored)),
+        "streamed_same": sum(a["transcript"] == b["transcript"] for a, b in zip(streamed, demo.on_device)),
+        "streamed_partials": [len(item.get("partials", [])) for item in streamed[:len(files)]],
+        "converted": {"file": "44.1 kHz stereo 24-bit copy of " + samples[0]["wav_filename"],
+                      "transcript": streamed[-1]["transcript"], "original": demo.on_device[0]["transcript"]},
+        "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"])
+                        for row, result in zip(samples, demo.on_device)]}
+
+
+def device_arm64(demo: Demo) -> None:
+    """The same export in the arm64 device image (emulated): the default engine's exports run there in the TFLite
+    chapter; this is another engine's."""
+    reason = emulation.unavailable(ARM64)
+    if reason:
+        demo.report["device_arm64"] = {"skipped": reason}
+        return
+    base_images.ensure(ARM64_BASE)
+    tag = image_tag(demo.project.name, "device-arm64")
+    docker_cli.build(demo.project, demo.project / "docker" / "Dockerfile.device", tag, build_args={"RUNTIME_BASE": ARM64_BASE},
+                     platform=ARM64)
+    output = docker_cli.docker("run", "--rm", "--platform", ARM64, "-v", f"{demo.box.volume}:/data:ro", tag,
+                               "--model", demo.exported["model"], "--scorer", "/data/lm/sample/kenlm.scorer", "--json", *demo.files)
+    on_arm64 = [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
+    demo.report["device_arm64"] = {"image_bytes": docker_cli.image_size(tag), "files": len(on_arm64),
+                                   "same_as_amd64": sum(a["transcript"] == b["transcript"] for a, b in zip(on_arm64, demo.on_device))}
+
+
+# The scenario, in order, in the project's container: (stage, what it does, which engines it runs under).
+EVERY_ENGINE = None
+OTHER_ENGINES = "other than the default"
+STAGES = [
+    ("sample", sample, EVERY_ENGINE),
+    ("first_model", first_model, EVERY_ENGINE),
+    ("train", train, EVERY_ENGINE),
+    ("checkpoints", checkpoints, EVERY_ENGINE),
+    ("resume", resume, EVERY_ENGINE),
+    ("export", export, EVERY_ENGINE),
+    ("transcribe", transcribe, EVERY_ENGINE),
+    ("float_export", float_export, EVERY_ENGINE),
+    ("scorer", scorer, EVERY_ENGINE),
+    ("device_image", device_image, EVERY_ENGINE),
+    ("device", device, EVERY_ENGINE),
+    ("device_arm64", device_arm64, OTHER_ENGINES),  # the default engine's arm64 run is the TFLite chapter's
+]
+
+
 def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "reports", report_name: str = "demo",
         settings: dict | None = None, engine: str = DEFAULT_ENGINE) -> dict:
     """`settings` go into the baked project's playbook.toml (bench/model_spread.py sets random_seed)."""
     docker_cli.require_daemon()
     stages = Stages()
     report: dict = {"variant": variant, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "settings": settings or {}}
-    # An engine that always quantises its TFLite export: no float export, no float parity.
-    float_export_possible = engine in FLOAT_EXPORT_ENGINES
     with stages.stage("bake"):
         project = bake(WORK / engine_named(variant, engine), {**VARIANTS[variant], **ENGINES[engine]}, settings)
     with stages.stage("image_build"):
@@ -82,150 +277,14 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
     container_start = time.monotonic()
     with ProjectContainer(tag, project, project.name, keep=keep) as box:
         stages.seconds["container_start"] = round(time.monotonic() - container_start, 1)
-        with stages.stage("sample"):
-            box.run(["make", "sample"], "sample")
-        with stages.stage("first_model"):
-            # `make hello`: a short training, a scorer and the held-out set transcribed with it; the first
-            # transcripts, before the demo's own 40-epoch run starts.
-            lines = box.run(["make", "-s", "hello", "JSON=1"], "hello").splitlines()
-            first = [json.loads(line) for line in lines if line.startswith('{"file"')]
-            samples = held_out_set(box)
-            if len(first) != len(samples):
-                raise HarnessError(f"`make hello` transcribed {len(first)} held-out files, not {len(samples)}.")
-        report["first_model"] = {"transcripts": [dict(score(t["reference"], t["transcript"]), file=t["file"]) for t in first]}
-        with stages.stage("train"):
-            box.run(["make", "train", f"RUN={RUN}"], "train")
-        record = json.loads(box.run(["cat", f"/data/runs/{RUN}/run.json"], "run.json", stream=False))
-        report["engine"] = {"name": record["engine"], "version": record["engine_version"]}
-        if record["engine"] != engine:
-            raise HarnessError(f"the project was baked with engine {engine}, but its run was trained by {record['engine']}.")
-        with stages.stage("checkpoints"):
-            last, trained_step = checkpoint_state(box, "checkpoint")
-            best, best_step = checkpoint_state(box, "best_dev_checkpoint")
-            check_checkpoint_files(box, last)
-            check_checkpoint_files(box, best)
-        with stages.stage("resume"):
-            box.run(["make", "resume", f"RUN={RUN}"], "resume")
-            # A run that silently started afresh would count its steps from 0 again.
-            _, resumed_step = checkpoint_state(box, "checkpoint")
-            if resumed_step <= trained_step:
-                raise HarnessError(f"resume did not move the global step on: {trained_step} before, {resumed_step} after.")
-            # The engine may replace best_dev during a resume; the run keeps the earlier one.
-            check_checkpoint_files(box, best, folder="kept")
-        report["steps"] = {"after_train": trained_step, "best_dev_after_train": best_step, "after_resume": resumed_step}
-        with stages.stage("export"):
-            exported = last_json(box.run(["make", "-s", "export", f"RUN={RUN}"], "export"))
-            card = box.run(["cat", exported["model_card"]], "model card", stream=False)
-        report["model"] = exported["model"]
-        report["model_size_bytes"] = exported["model_bytes"]
-        report["model_card"] = card
-        with stages.stage("transcribe"):
-            files = [f"/data/datasets/sample/{row['wav_filename']}" for row in samples]
-            lines = box.run(["playbook", "transcribe", "--run", RUN, "--json", *files], "transcribe").splitlines()
-            results = [json.loads(line) for line in lines if line.startswith("{")]
-            if len(results) != len(samples):
-                raise HarnessError(f"transcribe gave {len(results)} results for {len(samples)} files.")
-            # The documented command, on one file, must say the same.
-            plain = box.run(["make", "-s", "transcribe", f"RUN={RUN}", f"FILE={files[0]}"], "transcribe", stream=False)
-            if plain.strip().splitlines()[-1].strip() != results[0]["transcript"]:
-                raise HarnessError(f"`make transcribe` said {plain.strip()!r}, the JSON path said {results[0]['transcript']!r}.")
-            # The device runtime has no TensorFlow to import, by construction.
-            box.run(["/opt/device/bin/python", "-c",
-                     "import importlib.util, sys, stt_device.cli; "
-                     "assert importlib.util.find_spec('tensorflow') is None, 'tensorflow is importable'; "
-                     "assert 'tensorflow' not in sys.modules"], "no-tensorflow", stream=False)
-        report["transcripts"] = [
-            dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"], audio_seconds=result["audio_seconds"],
-                 transcribe_seconds=round(result["inference_seconds"] + result["decode_seconds"], 3))
-            for row, result in zip(samples, results)]
-        with stages.stage("float_export"):
-            # After the first transcript, which does not need it. From here on the run's newest export is the
-            # float one, so later commands name the quantised model instead of saying `--run`.
-            float_export = (last_json(box.run(["playbook", "export", "--run", RUN, "--float"], "export --float", stream=False))
-                            if float_export_possible else None)
-        report["float_model_size_bytes"] = float_export["model_bytes"] if float_export else None
-        with stages.stage("scorer"):
-            # A language model from the sample's text, then the same files decoded with it on the device path,
-            # and the device decoder's text checked against the engine's decoder on the same probabilities.
-            built = last_json(box.run(["playbook", "lm", "--run", RUN, "--order", "3"], "lm"))
-            lines = box.run(["playbook", "transcribe", "--model", exported["model"], "--scorer", "sample", "--json", *files],
-                            "transcribe+scorer").splitlines()
-            scored = [json.loads(line) for line in lines if line.startswith("{")]
-            parity = last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--model", exported["model"],
-                                        "--scorer", "sample", *files],
-                                       "decoder-parity", stream=False))
-            # The float export too: dynamic-range quantised kernels differ between TF 1.15's TFLite and
-            # ai-edge-litert 2.1.6 (how activations are quantised on the fly); float kernels agree closely.
-            float_parity = (last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--scorer", "sample",
-                                               "--model", float_export["model"], *files], "decoder-parity --float", stream=False))
-                            if float_export else {})
-        report["scorer"] = {"package_bytes": built["package"]["bytes"], "vocabulary": built["normalisation"]["vocabulary"],
-                            "parity_agree": parity["agree"], "parity_files": parity["files"],
-                            "parity_max_probability_difference": parity["max_probability_difference"],
-                            "parity_max_feature_difference": parity["max_feature_difference"],
-                            "parity_frames": parity["frames"], "parity_argmax_differences": parity["argmax_differences"],
-                            "parity_agree_across_interpreters": parity["agree_across_interpreters"],
-                            "float_parity_max_probability_difference": float_parity.get("max_probability_difference"),
-                            "float_parity_argmax_differences": float_parity.get("argmax_differences"),
-                            "float_parity_agree_across_interpreters": float_parity.get("agree_across_interpreters"),
-                            "float_parity_agree": float_parity.get("agree"),
-                            "parity_agree_with_native_client": parity["agree_with_native"],
-                            "native_client": parity["native_client"],
-                            "oov_scores": {"engine": parity["engine_oov_score"], "device": parity["device_oov_score"]},
-                            "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"],
-                                                 decode_seconds=result["decode_seconds"])
-                                            for row, result in zip(samples, scored)]}
-        with stages.stage("device_image"):
-            device_tag, _ = build_image(project, "device")
-        report["device_image"] = device_tag
-        report["device_image_bytes"] = docker_cli.image_size(device_tag)
-        with stages.stage("device"):
-            # The device image alone, on the same data volume (read-only): the export and the scorer.
-            output = docker_cli.docker("run", "--rm", "-v", f"{box.volume}:/data:ro", device_tag, "--model", exported["model"],
-                                       "--scorer", "/data/lm/sample/kenlm.scorer", "--json", *files, check=False)
-            if output.returncode != 0:
-                raise HarnessError(f"the device image failed to transcribe: {output.stderr.strip()[-1500:]}")
-            on_device = [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
-            tensorflow = docker_cli.docker("run", "--rm", "--entrypoint", "python3", device_tag, "-c",
-                                           "import importlib.util as u; print(u.find_spec('tensorflow') is None)").stdout.strip()
-            # The streaming API fed in 120 ms chunks, and a 44.1 kHz stereo 24-bit copy of the first file.
-            box.run(["sox", files[0], "-r", "44100", "-c", "2", "-b", "24", "/data/datasets/held-out-44k-stereo.wav"], "sox")
-            streamed = docker_cli.docker("run", "--rm", "-v", f"{box.volume}:/data:ro", device_tag, "--model", exported["model"],
-                                         "--scorer", "/data/lm/sample/kenlm.scorer", "--json", "--stream", "120", *files,
-                                         "/data/datasets/held-out-44k-stereo.wav")
-            streamed = [json.loads(line) for line in streamed.stdout.splitlines() if line.startswith("{")]
-        report["device"] = {"tensorflow_absent": tensorflow == "True",
-                            "same_as_project_image": sum(a["transcript"] == b["transcript"] for a, b in zip(on_device, scored)),
-                            "streamed_same": sum(a["transcript"] == b["transcript"] for a, b in zip(streamed, on_device)),
-                            "streamed_partials": [len(item.get("partials", [])) for item in streamed[:len(files)]],
-                            "converted": {"file": "44.1 kHz stereo 24-bit copy of " + samples[0]["wav_filename"],
-                                          "transcript": streamed[-1]["transcript"], "original": on_device[0]["transcript"]},
-                            "transcripts": [dict(score(row["transcript"], result["transcript"]), file=row["wav_filename"])
-                                            for row, result in zip(samples, on_device)]}
-        if engine != DEFAULT_ENGINE:
-            # The same export in the arm64 device image (emulated): the default engine's exports run there in the
-            # TFLite chapter; this is another engine's.
-            reason = emulation.unavailable(ARM64)
-            if reason:
-                report["device_arm64"] = {"skipped": reason}
-            else:
-                with stages.stage("device_arm64"):
-                    base_images.ensure(ARM64_BASE)
-                    arm64_tag = image_tag(project.name, "device-arm64")
-                    docker_cli.build(project, project / "docker" / "Dockerfile.device", arm64_tag,
-                                     build_args={"RUNTIME_BASE": ARM64_BASE}, platform=ARM64)
-                    output = docker_cli.docker("run", "--rm", "--platform", ARM64, "-v", f"{box.volume}:/data:ro", arm64_tag,
-                                               "--model", exported["model"], "--scorer", "/data/lm/sample/kenlm.scorer",
-                                               "--json", *files)
-                    on_arm64 = [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
-                report["device_arm64"] = {"image_bytes": docker_cli.image_size(arm64_tag),
-                                          "same_as_amd64": sum(a["transcript"] == b["transcript"]
-                                                               for a, b in zip(on_arm64, on_device)),
-                                          "files": len(on_arm64)}
-        report["scorer"].update(error_rates(report["scorer"]["transcripts"]))
-    report["first_model"].update(error_rates(report["first_model"]["transcripts"]))
-    report.update(error_rates(report["transcripts"]))
-    report["device"].update(error_rates(report["device"]["transcripts"]))
+        demo = Demo(engine, project, box, report)
+        for name, stage, engines in STAGES:
+            if engines == OTHER_ENGINES and engine == DEFAULT_ENGINE:
+                continue
+            with stages.stage(name):
+                stage(demo)
+    for part in (report["scorer"], report["first_model"], report, report["device"]):
+        part.update(error_rates(part["transcripts"]))
     report["stages"] = stages.seconds
     report["total_seconds"] = round(sum(stages.seconds.values()), 1)
     write_report(report, report_dir, report_name)

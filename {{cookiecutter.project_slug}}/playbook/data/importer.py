@@ -34,7 +34,7 @@ from multiprocessing import Pool
 from pathlib import Path
 
 from stt_device import alphabet as alphabets
-from .. import settings
+from .. import settings, storage
 from ..errors import UserError
 from ..storage import NO_SPACE
 from . import sources, validate
@@ -284,25 +284,28 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
     case = dict(LOCALE_CASE.get((locale or "").split("-")[0].lower(), {}))
     normaliser = TextNormaliser(labels, dict(case, **dict(mapping)), keep_case)
 
-    work = target.with_name(target.name + ".partial")
+    # What a killed or failed import converted stays in <name>.partial, for the same command to reuse.
+    work = storage.partial_of(target)
     fresh = not work.exists()
+    store = None
     try:
-        (work / "audio").mkdir(parents=True, exist_ok=True)
-        store = RowStore(work / ROW_STORE)
-        store.load_converted(work / CONVERTED_LOG)
-        try:
-            _scan(store, items, normaliser, layout)
-            if not store.value("SELECT COUNT(*) FROM rows"):
-                raise UserError("{} holds no rows to import.".format(source))
-        except UserError:
-            if fresh:  # the source is not what the layout says: nothing was converted, nothing to keep
-                store.db.close()
-                shutil.rmtree(str(work))
-            raise
-        # Audio: converted by sox in worker processes; audio already in the engine's format is used where it is.
-        reused, in_place = _converting(store, work, layout, min_seconds, max_seconds, workers, name)
-        report = _finish(store, work, target, layout, source, name, labels, alphabet, mapping, keep_case, locale, split,
-                         seed, min_seconds, max_seconds, workers, reused, in_place, started)
+        with storage.building(target, reuse=True) as work:
+            (work / "audio").mkdir(exist_ok=True)
+            store = RowStore(work / ROW_STORE)
+            store.load_converted(work / CONVERTED_LOG)
+            try:
+                _scan(store, items, normaliser, layout)
+                if not store.value("SELECT COUNT(*) FROM rows"):
+                    raise UserError("{} holds no rows to import.".format(source))
+            except UserError:
+                if fresh:  # the source is not what the layout says: nothing was converted, nothing to keep
+                    store.db.close()
+                    shutil.rmtree(str(work))
+                raise
+            # Audio: converted by sox in worker processes; audio already in the engine's format is used where it is.
+            reused, in_place = _converting(store, work, layout, min_seconds, max_seconds, workers, name)
+            report = _finish(store, work, target, layout, source, name, labels, alphabet, mapping, keep_case, locale, split,
+                             seed, min_seconds, max_seconds, workers, reused, in_place, started)
     except sqlite3.OperationalError as error:
         if "full" in str(error):
             raise _disk_full(work)
@@ -311,7 +314,9 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
         if error.errno == errno.ENOSPC:
             raise _disk_full(work)
         raise
-    os.rename(str(work), str(target))
+    finally:
+        if store is not None:  # a failed import's connection too: nothing of the data folder stays open
+            store.db.close()
     return report
 
 
