@@ -5,5 +5,6 @@ sources   the layouts `playbook import` reads (Common Voice, LibriSpeech, a fold
 importer  a source to a checked dataset folder: audio converted, rows checked, alphabet, splits
 text      transcripts and corpus text normalised to an alphabet (shared with `playbook lm`)
 validate  every row checked before the engine sees it, each rejected row with one reason
+rows      the import's rows in a scratch SQLite database while it works
 manifest  a dataset as NeMo-style manifests; examples: small corpora in every layout, broken rows included
 """
