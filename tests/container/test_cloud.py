@@ -73,7 +73,7 @@ def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image,
     budget stops training after one epoch of two (exit 75) and the run is pushed; on a second machine with an
     empty volume the job pulls it and `train --resume-if-exists` continues from the pushed checkpoint to the
     total, then exports. The server's keys appear in no output, no file on either volume, no image layer."""
-    scripts = bake(tmp_path) / "scripts"
+    job_folder = bake(tmp_path) / "playbook" / "cloud"
     client = docker.from_env()
     network = client.networks.create(f"dsp-test-cloud-{uuid.uuid4().hex[:8]}", labels={HARNESS_LABEL: "network"})
     key, secret = f"key{secrets.token_hex(8)}", f"secret{secrets.token_hex(16)}"
@@ -93,12 +93,12 @@ def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image,
                                                        "--auth-key", f"{key},{secret}"])
               .with_kwargs(network=network.name, hostname="bucket-server", labels={HARNESS_LABEL: "container"}))
     try:
-        with server, _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(scripts), "/workspace/scripts") as first:
+        with server, _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(job_folder), "/workspace/playbook/cloud") as first:
             run(first, "until rclone lsd bucket: >/dev/null 2>&1; do sleep 0.5; done; rclone mkdir bucket:speech")
             stopped = run(first, "bash /workspace/playbook/cloud/job.sh 2>&1", 75, {**job, "MAX_HOURS": "0.00001"})
             assert "max_hours 1e-05 reached" in stopped and "training will use the CPU." in stopped
             pushed_step = json.loads(run(first, "playbook runs --json"))[0]["last_step"]
-            with _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(scripts), "/workspace/scripts") as second:
+            with _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(job_folder), "/workspace/playbook/cloud") as second:
                 assert run(second, "ls -A /data").strip() == ""
                 resumed = run(second, "bash /workspace/playbook/cloud/job.sh 2>&1", 0, {**job, "MAX_HOURS": "1"})
                 assert f"continuing run 'moved' from step {pushed_step}: 1 of 2 epochs done, 1 to go." in resumed
