@@ -4,6 +4,7 @@ import json
 import wave
 from pathlib import Path
 
+from .. import storage
 from ..errors import UserError
 from .sources import SPLITS
 from .validate import read_rows
@@ -21,14 +22,12 @@ def write_manifests(dataset, out=None):
         if target.exists():
             raise UserError("{} already exists; it is kept as it is (pass another --out).".format(target))
         out.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + ".partial")
-        with open(str(partial), "w", encoding="utf-8") as handle:
+        with storage.building(target, folder=False) as partial, open(str(partial), "w", encoding="utf-8") as handle:
             for row in read_rows(csv_path):
                 with wave.open(str(row.wav), "rb") as audio:
                     duration = audio.getnframes() / float(audio.getframerate())
                 handle.write(json.dumps({"audio_filepath": str(Path(row.wav).resolve()), "text": row.transcript,
                                          "duration": round(duration, 3), "split": split}, ensure_ascii=False) + "\n")
-        partial.rename(target)
         written[split] = str(target)
     if not written:
         raise UserError("{} holds no train.csv, dev.csv or test.csv.".format(dataset))

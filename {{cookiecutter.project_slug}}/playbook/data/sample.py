@@ -15,6 +15,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from .. import storage
 from ..errors import UserError
 from ..settings import SAMPLE_RATE
 
@@ -155,35 +156,32 @@ def make_sample(out_dir, seed=1, digits=False):
     require_tools("the sample corpus")
 
     plans = plan(seed)
-    work = out_dir.with_name(out_dir.name + ".partial")
-    shutil.rmtree(str(work), ignore_errors=True)
-    (work / "wav").mkdir(parents=True)
-    jobs = []
-    for split, items in plans.items():
-        for index, item in enumerate(items):
-            item["wav_filename"] = "wav/{}-{:03d}.wav".format(split, index)
-            jobs.append((item, work / item["wav_filename"]))
-    with ThreadPoolExecutor(max_workers=4) as pool:
-        list(pool.map(lambda job: _speak(*job), jobs))
+    # An empty out_dir (a mount point made for it) is replaced by the finished corpus.
+    with storage.building(out_dir) as work:
+        (work / "wav").mkdir()
+        jobs = []
+        for split, items in plans.items():
+            for index, item in enumerate(items):
+                item["wav_filename"] = "wav/{}-{:03d}.wav".format(split, index)
+                jobs.append((item, work / item["wav_filename"]))
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda job: _speak(*job), jobs))
 
-    seconds = 0.0
-    for split, items in plans.items():
-        with open(str(work / "{}.csv".format(split)), "w", newline="") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(["wav_filename", "wav_filesize", "transcript"])
-            for item in items:
-                size = (work / item["wav_filename"]).stat().st_size
-                seconds += (size - 44) / (2.0 * SAMPLE_RATE)
-                writer.writerow([item["wav_filename"], size,
-                                 written_with_digits(item["transcript"]) if digits else item["transcript"]])
-    alphabet = ALPHABET + [str(d) for d in range(10)] if digits else ALPHABET
-    (work / "alphabet.txt").write_text("".join(label + "\n" for label in alphabet))
-    write_lm_corpus(work, digits)
-    manifest = dict(expected, seconds_of_audio=round(seconds, 1),
-                    files={split: len(items) for split, items in plans.items()})
-    (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
-    if out_dir.exists():
-        out_dir.rmdir()
-    work.rename(out_dir)
+        seconds = 0.0
+        for split, items in plans.items():
+            with open(str(work / "{}.csv".format(split)), "w", newline="") as handle:
+                writer = csv.writer(handle)
+                writer.writerow(["wav_filename", "wav_filesize", "transcript"])
+                for item in items:
+                    size = (work / item["wav_filename"]).stat().st_size
+                    seconds += (size - 44) / (2.0 * SAMPLE_RATE)
+                    writer.writerow([item["wav_filename"], size,
+                                     written_with_digits(item["transcript"]) if digits else item["transcript"]])
+        alphabet = ALPHABET + [str(d) for d in range(10)] if digits else ALPHABET
+        (work / "alphabet.txt").write_text("".join(label + "\n" for label in alphabet))
+        write_lm_corpus(work, digits)
+        manifest = dict(expected, seconds_of_audio=round(seconds, 1),
+                        files={split: len(items) for split, items in plans.items()})
+        (work / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n")
     manifest["reused"] = False
     return manifest
