@@ -109,3 +109,49 @@ def test_training_progress_is_summarised_from_the_engines_step_lines(template_pl
     # a killed or budget-stopped invocation.
     progress.feed("Epoch 2 |   Training | Elapsed Time: 0:00:01 | Steps: 2 | Loss: 3.0\n")
     assert progress.finish()["epoch"] == 7 and progress.finish() is None
+
+
+def _recordings(root, rows, labels=ENGLISH):
+    """A dataset of ROWS one-second recordings in each split, with LABELS as its alphabet."""
+    from audio_files import write_wav
+    _dataset(root, labels)
+    (root / "wav").mkdir()
+    for split in ("train", "dev", "test"):
+        lines = ["wav_filename,wav_filesize,transcript"]
+        for number in range(rows):
+            wav = write_wav(root / "wav" / f"{split}-{number}.wav")
+            lines.append(f"wav/{wav.name},{wav.stat().st_size},one two")
+        (root / f"{split}.csv").write_text("\n".join(lines) + "\n")
+    return root
+
+
+def test_a_training_set_smaller_than_a_batch_is_refused_before_a_run_starts(playbook, template_playbook, tmp_path):
+    """Both engines drop the last incomplete batch: 3 rows at train_batch_size 8 would train nothing and say done."""
+    small = _recordings(tmp_path / "small", 3)
+    base = _run(playbook, "base", ENGLISH).name
+    for start in (lambda: playbook.train("tiny", str(small)), lambda: playbook.finetune(base, "tuned", str(small))):
+        with pytest.raises(playbook.UserError, match=r"small/train\.csv has 3 rows, fewer than train_batch_size 8: the engine "
+                                                     r"trains on whole batches only, so no step would run; .*train_batch_size=3"):
+            start()
+    assert not (playbook.settings.RUNS / "tiny").exists() and not (playbook.settings.RUNS / "tuned").exists()
+    from playbook import config
+    from playbook.training.train import steps_per_epoch
+    assert steps_per_epoch(small / "train.csv", dict(config.defaults(), train_batch_size=2)) == 1  # the third row dropped
+
+
+def test_finetune_names_an_alphabet_in_another_order_and_the_fix(playbook):
+    """A release orders ' last; a dataset imported without --alphabet orders it first: same labels, other order."""
+    from playbook import config
+    _run(playbook, "release", ENGLISH)
+    with pytest.raises(playbook.UserError, match=r"holds the same 28 labels as run 'release' in another order .*import the "
+                                                 r"dataset again with `--alphabet .*/runs/release/alphabet\.txt`"):
+        playbook.check_compatible("release", ["'"] + ENGLISH[:-1], config.defaults(), "finetune")
+    with pytest.raises(playbook.UserError, match=r"the new alphabet has 28 labels and run 'release' has 28: fine-tuning needs "
+                                                 r"the same alphabet, so use `playbook transfer`"):
+        playbook.check_compatible("release", ENGLISH[:1] + ENGLISH[2:] + ["0"], config.defaults(), "finetune")
+
+
+def test_finetune_from_a_name_that_is_no_run_points_at_import_checkpoint(playbook, tmp_path):
+    with pytest.raises(playbook.UserError, match=r"there is no run named 'deepspeech-0.9.3' .*`playbook import-checkpoint "
+                                                 r"FOLDER --name deepspeech-0.9.3`"):
+        playbook.finetune("deepspeech-0.9.3", "mine", str(tmp_path / "nowhere"))

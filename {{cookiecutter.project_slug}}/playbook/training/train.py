@@ -28,6 +28,19 @@ def check_settings(config):
     check_augmentations(config)
 
 
+def steps_per_epoch(train_csv, config):
+    """The training steps an epoch of TRAIN_CSV takes: both engines train on whole batches only (they drop the last
+    incomplete one), so a set smaller than train_batch_size trains nothing; that is refused, not reported as done."""
+    with open(str(train_csv)) as handle:
+        rows = max(sum(1 for _ in handle) - 1, 0)  # less the header
+    batch = config["train_batch_size"]
+    if rows < batch:
+        raise UserError("{} has {} row{}, fewer than train_batch_size {}: the engine trains on whole batches only, so no "
+                        "step would run; add recordings, or pass --set train_batch_size={}.".format(
+                            train_csv, rows, "" if rows == 1 else "s", batch, max(rows, 1)))
+    return rows // batch
+
+
 def _train(run, config, epochs, load, command_line, load_dir=None, check=False, **source):
     """One training invocation of RUN. CHECK the dataset's rows first (resume; a new run's were checked
     before its folder was made). SOURCE: drop_source_layers, reinitialize_learning_rate, load_cudnn."""
@@ -49,9 +62,8 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
     used = budget.hours_used(run)
     budget.require_left(run, config, used)
     limit = (lambda seconds: budget.spent(config, used + seconds / 3600.0)) if config["max_hours"] or config["max_cost"] else None
-    with open(str(files["train"])) as rows:
-        steps_hint = -(-max(sum(1 for _ in rows) - 1, 0) // config["train_batch_size"])  # rows less the header, rounded up
-    run_engine("train", flags, run, command_line, config, budget=limit, steps_hint=steps_hint or None)
+    steps_hint = steps_per_epoch(files["train"], config)
+    run_engine("train", flags, run, command_line, config, budget=limit, steps_hint=steps_hint)
     try:
         write_curves(run)
     except Exception as error:  # a missing plot must not fail a finished training
@@ -68,7 +80,8 @@ def train(name, dataset, config_file=None, overrides=(), command_line="", resume
         raise UserError("run '{}' already exists in {}; continue it with `make resume RUN={}`, or to its total epochs with "
                         "`playbook train --run {} --resume-if-exists`, or pick a new RUN name.".format(
                             name, runs.run_dir(name), name, name))
-    runs.dataset_files(dataset)  # its files and every row, before the engine's settings
+    files = runs.dataset_files(dataset)  # its files and every row, before the engine's settings
+    steps_per_epoch(files["train"], config)
     check_settings(config)
     run = runs.new_run(name, dataset, config, "fresh", engines.current())
     return _train(run, config, config["epochs"], "init", command_line)
@@ -117,11 +130,20 @@ def resume(name, load="last", epochs=None, command_line=""):
     return _train(run, config, epochs or config["resume_epochs"], load, command_line, check=True)
 
 
+def load_source(source):
+    """The run a new one starts from; a name that is no run may be a released checkpoint not yet imported."""
+    if not (runs.run_dir(source) / "run.json").is_file():
+        raise UserError("there is no run named '{0}' in {1}: name a run you trained (`make runs` lists them), or register "
+                        "a released checkpoint under that name first: `playbook import-checkpoint FOLDER --name {0}`."
+                        .format(source, settings.RUNS))
+    return runs.load_run(source)
+
+
 def check_compatible(source, target_labels, config, kind):
     """Refuse, before TensorFlow starts, what the engine would fail on (or silently change).
     Returns the source run and whether its checkpoint must be loaded with load_cudnn (a CuDNN source on a CPU;
     on a GPU the new run's CONFIG gets train_cudnn instead)."""
-    source_run, source_config = runs.load_run(source)
+    source_run, source_config = load_source(source)
     if config["n_hidden"] != source_config["n_hidden"]:
         raise UserError("run '{}' was trained with n_hidden {}, not {}: checkpoints only load into the same width, "
                         "so drop the n_hidden setting (or train a fresh run).".format(source, source_config["n_hidden"], config["n_hidden"]))
@@ -138,6 +160,10 @@ def check_compatible(source, target_labels, config, kind):
             print("note: run '{}' was trained with CuDNN; loading it with load_cudnn (its LSTM's Adam moments start "
                   "afresh).".format(source), flush=True)
             load_cudnn = True
+    if kind == "finetune" and sorted(target_labels) == sorted(source_labels) and target_labels != source_labels:
+        raise UserError("the dataset's alphabet holds the same {} labels as run '{}' in another order (the model's "
+                        "outputs follow that order): import the dataset again with `--alphabet {}`, which keeps the run's order, "
+                        "and fine-tune on that.".format(len(target_labels), source, source_run / "alphabet.txt"))
     if kind == "finetune" and target_labels != source_labels:
         raise UserError("the new alphabet has {} labels and run '{}' has {}: fine-tuning needs the same alphabet, "
                         "so use `playbook transfer` to learn a new one.".format(len(target_labels), source, len(source_labels)))
@@ -148,8 +174,10 @@ def check_compatible(source, target_labels, config, kind):
 
 def _from_source(kind, source, name, dataset, config, load, command_line, drop_layers=0):
     runs.require_new(name)
+    files = runs.dataset_files(dataset)
+    steps_per_epoch(files["train"], config)
     check_settings(config)
-    target_labels = runs.labels(runs.dataset_files(dataset)["alphabet"])
+    target_labels = runs.labels(files["alphabet"])
     source_run, load_cudnn = check_compatible(source, target_labels, config, kind)
     load_dir, method, loaded = runs.stage_checkpoint(source_run, load)
     record = {"run": source, "checkpoint": loaded}
@@ -168,7 +196,7 @@ def _from_source(kind, source, name, dataset, config, load, command_line, drop_l
 
 def finetune(source, name, dataset, config_file=None, overrides=(), load="best", command_line=""):
     """A new run seeded from SOURCE's weights: same alphabet and width, new data, lower learning rate."""
-    _, source_config = runs.load_run(source)
+    _, source_config = load_source(source)
     base = dict(source_config)
     base["learning_rate"] = source_config["learning_rate"] / 10.0
     config = configuration.resolve(base=base, config_file=config_file, overrides=overrides)
@@ -179,6 +207,6 @@ def transfer(source, name, dataset, drop_layers=1, config_file=None, overrides=(
     """A new run for a new alphabet: SOURCE's weights without its last DROP_LAYERS layers."""
     if not 1 <= drop_layers <= 5:
         raise UserError("--drop-layers must be 1 to 5 (1 drops the output layer only), not {}.".format(drop_layers))
-    _, source_config = runs.load_run(source)
+    _, source_config = load_source(source)
     config = configuration.resolve(base=source_config, config_file=config_file, overrides=overrides)
     return _from_source("transfer", source, name, dataset, config, load, command_line, drop_layers=drop_layers)
