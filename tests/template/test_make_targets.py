@@ -25,3 +25,18 @@ def test_evaluate_uses_the_runs_own_test_set_unless_the_user_names_one(project):
     assert "--dataset" not in planned(project, "evaluate", "RUN=mine")
     assert "playbook evaluate --run mine --dataset /data/datasets/other" in planned(project, "evaluate", "RUN=mine",
                                                                                      "DATASET=/data/datasets/other")
+
+
+def test_cloud_train_sends_the_users_dataset_and_budget_and_lets_skypilot_ask(project):
+    launch = [line for line in planned(project, "cloud-train", "BUCKET=s3:b/speech", "RUN=big", "DATASET=/data/datasets/mine",
+                                       "MAX_COST=20").splitlines() if "jobs launch" in line]
+    assert len(launch) == 1 and "--yes" not in launch[0], launch
+    for env in ("BUCKET=s3:b/speech", "RUN=big", "DATASET=mine", "MAX_COST=20"):
+        assert f"--env {env} " in launch[0], (env, launch[0])
+    assert "MAX_HOURS" not in launch[0]  # not given: the task's default (8) holds
+
+
+def test_the_cloud_job_passes_its_dollar_budget_to_training(project):
+    job = (project / "playbook" / "cloud" / "job.sh").read_text()
+    task = (project / "playbook" / "cloud" / "train.sky.yaml").read_text()
+    assert '--set max_cost="$MAX_COST"' in job and "MAX_COST: " in task and "-e MAX_COST" in task

@@ -6,7 +6,7 @@ Python module on the package's language-model part, and the package's vocabulary
 FST read by playbook.scorer. The search follows the engine decoder's rules (prefix
 trie, dictionary constraint, word-level LM scoring at spaces, the last word scored
 at the end, the same pruning and tie-breaking), so both give the same text for the
-same probabilities and scorer; tests/ compare them on every held-out sample.
+same probabilities and scorer; the template's tests compare them on every held-out sample.
 
 Alphabet-mode scorers only; UTF-8 bytes-mode packages are refused.
 """

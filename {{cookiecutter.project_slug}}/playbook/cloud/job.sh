@@ -4,11 +4,11 @@
 # to its total epochs. Exits with training's code: 0 done, 75 the run's budget is spent (do not restart).
 #   BUCKET       an rclone remote and path, such as s3:my-bucket/speech (required)
 #   RUN          the run's name (default cloud); DATASET a folder under /data/datasets (default sample)
-#   EPOCHS       the run's total epochs (default: playbook.toml's); MAX_HOURS, HOURLY_COST its budget
+#   EPOCHS       the run's total epochs (default: playbook.toml's); MAX_HOURS, MAX_COST (USD at HOURLY_COST an hour; 0: none) its budget
 #   PUSH_EVERY   seconds between pushes of the run while it trains (default 600)
 set -uo pipefail
 : "${BUCKET:?set BUCKET to an rclone remote and path, such as s3:my-bucket/speech}"
-RUN=${RUN:-cloud} DATASET=${DATASET:-sample} EPOCHS=${EPOCHS:-} MAX_HOURS=${MAX_HOURS:-0} HOURLY_COST=${HOURLY_COST:-0}
+RUN=${RUN:-cloud} DATASET=${DATASET:-sample} EPOCHS=${EPOCHS:-} MAX_HOURS=${MAX_HOURS:-0} MAX_COST=${MAX_COST:-0} HOURLY_COST=${HOURLY_COST:-0}
 PUSH_EVERY=${PUSH_EVERY:-600}
 
 playbook doctor || exit 1
@@ -22,7 +22,7 @@ fi
 ( while sleep "$PUSH_EVERY"; do playbook sync push "$BUCKET" "runs/$RUN" > /dev/null 2>&1 || true; done ) &
 pusher=$!
 playbook train --run "$RUN" --dataset "/data/datasets/$DATASET" --resume-if-exists \
-  ${EPOCHS:+--set epochs="$EPOCHS"} --set max_hours="$MAX_HOURS" --set hourly_cost="$HOURLY_COST"
+  ${EPOCHS:+--set epochs="$EPOCHS"} --set max_hours="$MAX_HOURS" --set max_cost="$MAX_COST" --set hourly_cost="$HOURLY_COST"
 code=$?
 kill "$pusher" 2>/dev/null
 wait "$pusher" 2>/dev/null
