@@ -40,3 +40,14 @@ def test_the_cloud_job_passes_its_dollar_budget_to_training(project):
     job = (project / "playbook" / "cloud" / "job.sh").read_text()
     task = (project / "playbook" / "cloud" / "train.sky.yaml").read_text()
     assert '--set max_cost="$MAX_COST"' in job and "MAX_COST: " in task and "-e MAX_COST" in task
+
+
+def test_a_checkout_keeps_lf_line_endings_on_every_platform(project):
+    """git's own reading of the project's .gitattributes: scripts stay LF even where core.autocrlf is on."""
+    subprocess.run(["git", "init", "-q"], cwd=project, check=True)
+    attributes = subprocess.run(["git", "check-attr", "eol", "text", "--", "docker/playbook.sh", "Makefile",
+                                 "docker/Dockerfile.cpu", "docs/images/augment-warp.png"],
+                                cwd=project, capture_output=True, text=True, check=True).stdout
+    for path in ("docker/playbook.sh", "Makefile", "docker/Dockerfile.cpu"):
+        assert f"{path}: eol: lf" in attributes, attributes
+    assert "docs/images/augment-warp.png: text: unset" in attributes, attributes

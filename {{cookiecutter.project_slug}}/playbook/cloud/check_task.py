@@ -4,8 +4,19 @@ import json
 import sys
 
 import sky
+import yaml
 
 PATH = sys.argv[1] if len(sys.argv) > 1 else "playbook/cloud/train.sky.yaml"
+
+# Before SkyPilot's parser, which may not know a TPU offline: neither engine trains on one (docs/cloud.md).
+with open(PATH) as handle:
+    asked = (yaml.safe_load(handle) or {}).get("resources") or {}
+accelerators = asked.get("accelerators") or {}
+names = [accelerators] if isinstance(accelerators, str) else list(accelerators)
+tpus = [name.split(":")[0] for name in names if name.lower().startswith("tpu")]
+if tpus:
+    sys.exit("error: {}: {} is a TPU, and neither training engine runs on one (docs/cloud.md, \"Choosing a GPU\"); "
+             "ask for a GPU such as L4, A10G or A100.".format(PATH, ", ".join(tpus)))
 
 try:
     task = sky.Task.from_yaml(PATH)
