@@ -155,3 +155,28 @@ def test_finetune_from_a_name_that_is_no_run_points_at_import_checkpoint(playboo
     with pytest.raises(playbook.UserError, match=r"there is no run named 'deepspeech-0.9.3' .*`playbook import-checkpoint "
                                                  r"FOLDER --name deepspeech-0.9.3`"):
         playbook.finetune("deepspeech-0.9.3", "mine", str(tmp_path / "nowhere"))
+
+
+def test_a_run_is_removed_only_when_the_user_says_so_and_never_while_in_use(playbook, template_playbook, capsys):
+    main = template_playbook("playbook.__main__").main
+    from playbook.training import runs
+    run = _run(playbook, "old", ENGLISH)
+    (run / "checkpoints" / "train-10.index").write_bytes(b"x" * 1000)
+    cache = playbook.settings.CACHE / "old"
+    cache.mkdir(parents=True)
+    (cache / "features.data").write_bytes(b"y" * 5000)
+    exports = playbook.settings.EXPORTS / "old" / "train-10"
+    exports.mkdir(parents=True)
+    assert main(["runs", "rm", "old"]) == 2  # no terminal to ask on, no --yes
+    assert "removing run 'old' (0.0 MB with its feature cache) cannot be undone; say so with --yes." in capsys.readouterr().err
+    assert run.is_dir() and cache.is_dir()
+    assert runs.remove("old", ask=lambda question: "n") == {"run": "old", "removed": False} and run.is_dir()
+    with runs.lock("old", "playbook train --run old"):
+        assert main(["runs", "rm", "old", "--yes"]) == 2
+        assert "run 'old' is in use by another command (pid" in capsys.readouterr().err and run.is_dir()
+    assert main(["runs", "rm", "old", "--yes"]) == 0
+    removed = json.loads(capsys.readouterr().out)
+    assert removed["removed"] and removed["bytes"] >= 6000 and removed["exports_kept"] == str(exports.parent)
+    assert not run.exists() and not cache.exists() and exports.is_dir()
+    assert not list(playbook.settings.RUNS.glob(".old*"))
+    assert main(["runs", "rm"]) == 2 and "say which run to remove" in capsys.readouterr().err

@@ -3,6 +3,7 @@ their checkpoints, starting from other runs or released checkpoints, settings an
 import sys
 
 from .. import settings
+from ..errors import UserError
 from ..commands import DATASET_HELP, Command, checkpoint_option, decoder_options, settings_options, show, table
 
 
@@ -92,8 +93,23 @@ def _json_option(parser):
     parser.add_argument("--json", action="store_true")
 
 
+def _runs_arguments(parser):
+    parser.add_argument("action", nargs="?", choices=["rm"], help="rm: remove RUN, its checkpoints and feature cache "
+                                                                   "(its exports stay); asks first")
+    parser.add_argument("run", nargs="?", metavar="RUN")
+    parser.add_argument("--yes", action="store_true", help="rm: do not ask")
+    _json_option(parser)
+
+
 def _runs(args):
     from . import list_runs
+    from .runs import remove
+    if args.action == "rm":
+        from .. import storage
+        storage.require_writable()
+        return show(remove(args.run, confirmed=args.yes, ask=input if sys.stdin.isatty() else None))
+    if args.run:
+        raise UserError("`playbook runs` lists every run; to remove one: playbook runs rm {}.".format(args.run))
     rows = list_runs()
     if args.json:
         return show(rows)
@@ -156,7 +172,7 @@ COMMANDS = [
             _import_checkpoint_arguments, _import_checkpoint, writes_data=True,
             description="Reads the checkpoint's variables (n_hidden, CuDNN, output size), checks them against its "
                         "alphabet and registers it as a run that finetune --from, transfer --from, evaluate and export take."),
-    Command("runs", "list runs", _json_option, _runs),
+    Command("runs", "list runs; `runs rm RUN` removes one", _runs_arguments, _runs),
     Command("checkpoints", "list a run's checkpoints", _checkpoints_arguments, _checkpoints),
     Command("config", "list every setting with its default, engine flag and when to change it", _config_arguments, _config),
     Command("search", "Optuna search over learning rate, dropout and n_hidden", _search_arguments, _search, writes_data=True),

@@ -270,3 +270,32 @@ def list_runs():
                     "bytes": sum(st.st_size for st, is_file in stats if is_file)})
         rows.append(row)
     return rows
+
+
+def folder_bytes(folder):
+    return sum(p.stat().st_size for p in Path(str(folder)).rglob("*") if p.is_file()) if Path(str(folder)).is_dir() else 0
+
+
+def remove(name, confirmed=False, ask=None):
+    """`playbook runs rm RUN`: the run's folder and its feature cache (CACHE/<run>, as large as its corpus), once the
+    user says so (CONFIRMED, or yes to ASK); never while another command holds the run. Its exports stay: they
+    are what you ship, and `rm -r` of EXPORTS/<run> is yours to type."""
+    if not name:
+        raise UserError("say which run to remove: playbook runs rm RUN (`playbook runs` lists them).")
+    run, _ = load_run(name)
+    cache = settings.CACHE / name
+    size = folder_bytes(run) + folder_bytes(cache)
+    what = "run '{}' ({:.1f} MB with its feature cache)".format(name, size / 1e6)
+    if not confirmed:
+        if ask is None:
+            raise UserError("removing {} cannot be undone; say so with --yes.".format(what))
+        if ask("remove {}? [y/N] ".format(what)).strip().lower() not in ("y", "yes"):
+            return {"run": name, "removed": False}
+    with lock(name, "playbook runs rm {}".format(name)):
+        # Renamed first: a kill half-way leaves a hidden folder to delete, not half a run under its name.
+        doomed = run.with_name("." + name + ".removing")
+        os.rename(str(run), str(doomed))
+        shutil.rmtree(str(doomed))
+        shutil.rmtree(str(cache), ignore_errors=True)
+    exports = settings.EXPORTS / name
+    return {"run": name, "removed": True, "bytes": size, "exports_kept": str(exports) if exports.exists() else None}
