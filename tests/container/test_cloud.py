@@ -68,11 +68,19 @@ def test_doctor_names_what_this_machine_lacks(cpu_image, volumes):
 
 
 @pytest.mark.container
-def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image, volumes, docker_engine, tmp_path):
-    """playbook/cloud/job.sh, the cloud route's job, twice against rclone's S3 server: on the first machine its
-    budget stops training after one epoch of two (exit 75) and the run is pushed; on a second machine with an
-    empty volume the job pulls it and `train --resume-if-exists` continues from the pushed checkpoint to the
-    total, then exports. The server's keys appear in no output, no file on either volume, no image layer."""
+def test_a_cloud_job_on_the_users_dataset_survives_its_budget_a_preemption_and_a_disk_that_outlived_its_vm(
+        cpu_image, volumes, docker_engine, tmp_path):
+    """Journey (c), playbook/cloud/job.sh as the cloud route runs it, against rclone's S3 server, on the user's own
+    dataset (imported, then pushed) with a dollar budget:
+    1. machine A: the budget stops training after one epoch of three (exit 75); the run is pushed;
+    2. machine B, an empty volume: the job pulls the run, continues it, and is preempted (its process group
+       killed) after the second epoch, before any push: its disk is now ahead of the bucket;
+    3. B restarted on that same disk: the pull keeps what is newer there, training continues 2 of 3 to the end,
+       exports and pushes;
+    4. A restarted on its old disk, which the bucket has moved past: the pull takes the bucket's newer run and the
+       job trains nothing again.
+    A plain pull still refuses to replace a local file that differs. The server's keys appear in no output, no file on
+    either volume, no image layer."""
     job_folder = bake(tmp_path) / "playbook" / "cloud"
     client = docker.from_env()
     network = client.networks.create(f"dsp-test-cloud-{uuid.uuid4().hex[:8]}", labels={HARNESS_LABEL: "network"})
@@ -80,7 +88,8 @@ def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image,
     remote = {"RCLONE_CONFIG_BUCKET_TYPE": "s3", "RCLONE_CONFIG_BUCKET_PROVIDER": "Rclone",
               "RCLONE_CONFIG_BUCKET_ENDPOINT": "http://bucket-server:8333", "RCLONE_CONFIG_BUCKET_FORCE_PATH_STYLE": "true",
               "RCLONE_CONFIG_BUCKET_ACCESS_KEY_ID": key, "RCLONE_CONFIG_BUCKET_SECRET_ACCESS_KEY": secret}
-    job = {**remote, "BUCKET": "bucket:speech", "RUN": "moved", "EPOCHS": "2", "PUSH_EVERY": "5"}
+    job = {**remote, "BUCKET": "bucket:speech", "RUN": "moved", "DATASET": "mine", "EPOCHS": "3", "HOURLY_COST": "2",
+           "MAX_COST": "10", "PUSH_EVERY": "3600"}
     outputs = []
 
     def run(box, command, expect=0, env=None):
@@ -89,36 +98,70 @@ def test_a_cloud_job_stopped_by_its_budget_resumes_on_another_machine(cpu_image,
         assert code == expect, output[-3000:]
         return output
 
+    def epochs(box):
+        return len(run(box, "cat /data/runs/moved/epochs.jsonl").splitlines())
+
+    def machine():
+        return _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(job_folder), "/workspace/playbook/cloud")
+
     server = (DockerContainer(cpu_image).with_command(["rclone", "serve", "s3", "/tmp/bucket", "--addr", "0.0.0.0:8333",
                                                        "--auth-key", f"{key},{secret}"])
               .with_kwargs(network=network.name, hostname="bucket-server", labels={HARNESS_LABEL: "container"}))
     try:
-        with server, _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(job_folder), "/workspace/playbook/cloud") as first:
+        with server, machine() as first:
             run(first, "until rclone lsd bucket: >/dev/null 2>&1; do sleep 0.5; done; rclone mkdir bucket:speech")
-            stopped = run(first, "bash /workspace/playbook/cloud/job.sh 2>&1", 75, {**job, "MAX_HOURS": "0.00001"})
-            assert "max_hours 1e-05 reached" in stopped and "training will use the CPU." in stopped
+            # The user's recordings, imported as docs/data.md shows and pushed as docs/cloud.md shows. A CSV set's audio in
+            # the engine's format stays where it is unless copied, and such a dataset is not pushed without its audio.
+            run(first, "playbook sample --out /tmp/recordings > /dev/null && playbook import csv /tmp/recordings --name elsewhere"
+                       " > /dev/null")
+            refused = run(first, "playbook sync push bucket:speech datasets/elsewhere 2>&1", 2)
+            assert "error: sync push datasets/elsewhere: datasets/elsewhere/dev.csv line 2 names audio outside the dataset " \
+                   "(/tmp/recordings/" in refused and "--copy-audio" in refused and "Traceback" not in refused, refused
+            run(first, "playbook import csv /tmp/recordings --name mine --copy-audio > /dev/null && "
+                       "playbook sync push bucket:speech datasets/mine > /dev/null")
+            stopped = run(first, "bash /workspace/playbook/cloud/job.sh 2>&1", 75, {**job, "MAX_COST": "0.00002"})
+            assert "max_cost 2e-05 reached" in stopped and "training will use the CPU." in stopped, stopped[-2000:]
             pushed_step = json.loads(run(first, "playbook runs --json"))[0]["last_step"]
-            with _box(cpu_image, volumes(), network=network.name).with_volume_mapping(str(job_folder), "/workspace/playbook/cloud") as second:
+            with machine() as second:
                 assert run(second, "ls -A /data").strip() == ""
-                resumed = run(second, "bash /workspace/playbook/cloud/job.sh 2>&1", 0, {**job, "MAX_HOURS": "1"})
-                assert f"continuing run 'moved' from step {pushed_step}: 1 of 2 epochs done, 1 to go." in resumed
+                # Preempted as a spot VM is: the whole process group killed at once, after epoch 2, before any push.
+                run(second, "setsid bash /workspace/playbook/cloud/job.sh > /tmp/job.log 2>&1 & job=$!; "
+                            "until [ \"$(grep -c train_loss /data/runs/moved/epochs.jsonl 2>/dev/null)\" = 2 ]; do sleep 0.5; "
+                            "kill -0 $job 2>/dev/null || { tail -n 20 /tmp/job.log; exit 3; }; done; kill -KILL -- -$job", env=job)
+                assert "continuing run 'moved' from step {}: 1 of 3 epochs done, 2 to go.".format(pushed_step) \
+                    in run(second, "cat /tmp/job.log")
+                ahead_step = json.loads(run(second, "playbook runs --json"))[0]["last_step"]
+                assert ahead_step > pushed_step and epochs(second) == 2
+                resumed = run(second, "bash /workspace/playbook/cloud/job.sh 2>&1", 0, job)
+                assert f"continuing run 'moved' from step {ahead_step}: 2 of 3 epochs done, 1 to go." in resumed, resumed[-2000:]
                 starts = [json.loads(line) for line in run(second, "cat /data/runs/moved/invocations.jsonl").splitlines()
                           if '"start"' in line and '"train"' in line]
-                assert [s["start_step"] for s in starts] == [None, pushed_step], starts
-                assert json.loads(run(second, "playbook runs --json"))[0]["epochs"] == 2
+                assert [s["start_step"] for s in starts] == [None, pushed_step, ahead_step], starts
+                assert json.loads(run(second, "playbook runs --json"))[0]["epochs"] == 3
+                assert json.loads(run(second, "cat /data/runs/moved/run.json"))["dataset"] == "/data/datasets/mine"
+                config = run(second, "cat /data/runs/moved/config.toml")
+                assert "max_cost = 10.0" in config and "hourly_cost = 2.0" in config, config
                 # No GPU here: training recorded no GPU use and said nothing about it.
                 assert run(second, "ls /data/runs/moved").split().count("gpu.jsonl") == 0 and "GPU was idle" not in resumed
                 listed = run(second, "rclone lsf -R bucket:speech/exports")
                 assert "output_graph.tflite" in listed, listed
-                # Pulling again changes nothing; a local file that differs stops the pull and is kept.
+                # A plain pull refuses to replace a local file that differs; --update keeps one newer here.
                 run(second, "echo mine > /data/runs/moved/alphabet.txt")
                 refused = run(second, "playbook sync pull bucket:speech runs/moved 2>&1", 2)
                 assert "error: sync pull runs/moved: runs/moved/alphabet.txt here differs from the bucket's copy and is kept; move it " \
-                       "away" in refused and "Traceback" not in refused, refused
+                       "away to take the bucket's, or pull with --update" in refused and "Traceback" not in refused, refused
+                run(second, "playbook sync pull --update bucket:speech runs/moved")
                 assert run(second, "cat /data/runs/moved/alphabet.txt").strip() == "mine"
-                for box in (first, second):
-                    code, found = _exec(box, f"grep -rl -e {key} -e {secret} /data /home/stt", user="root")
-                    assert code == 1 and found == "", f"credentials written to {found}"
+                code, found = _exec(second, f"grep -rl -e {key} -e {secret} /data /home/stt", user="root")
+                assert code == 1 and found == "", f"credentials written to {found}"
+            # Machine A again, on the disk it had: the bucket has moved past it.
+            assert epochs(first) == 1
+            restarted = run(first, "bash /workspace/playbook/cloud/job.sh 2>&1", 0, job)
+            assert "run 'moved' has trained 3 of its 3 epochs; nothing to do." in restarted, restarted[-2000:]
+            assert epochs(first) == 3 and json.loads(run(first, "playbook runs --json"))[0]["last_step"] > ahead_step
+            assert "output_graph.tflite" in run(first, "ls -R /data/exports/moved")
+            code, found = _exec(first, f"grep -rl -e {key} -e {secret} /data /home/stt", user="root")
+            assert code == 1 and found == "", f"credentials written to {found}"
     finally:
         network.remove()
     assert not any(key in text or secret in text for text in outputs), "a command printed the server's keys"

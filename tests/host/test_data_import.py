@@ -214,6 +214,29 @@ def test_a_csv_set_in_the_engines_format_is_used_in_place(importer, data_root):
     paths = {r["transcript"]: r["wav_filename"] for r in written}
     assert paths["right"] == str((folder / "wav" / "right.wav").resolve())
     assert paths["stereo"].startswith("audio/")
+    # Copied in: a dataset whose audio is inside it, so that it can go to a bucket or another machine.
+    copied = importer.run_import("csv", folder, "ds-copied", split=[1, 1, 0], copy_audio=True)
+    assert copied["audio_used_in_place"] == 0
+    assert all(r["wav_filename"].startswith("audio/") for r in rows(data_root / "datasets" / "ds-copied" / "train.csv"))
+    # playbook sync refuses to push the first (before rclone runs), not the second.
+    from playbook.cloud import sync
+    from playbook.errors import UserError as SyncError
+    with pytest.raises(SyncError, match=r"sync push datasets: datasets/ds/(dev|train)\.csv line 2 names audio outside the "
+                                        r"dataset \(.*/ds/wav/right\.wav\), which the bucket would not get; .*--copy-audio"):
+        sync.push("nowhere:bucket", ["datasets"])
+    assert sync._audio_outside(data_root / "datasets" / "ds-copied") is None
+
+
+def test_one_recording_imports_with_a_note_on_its_empty_splits(importer, data_root, capsys):
+    """A first recording: imported to train, and the empty dev and test splits say what they mean for training."""
+    folder = data_root.parent / "first"
+    tone(folder, "hello.wav")
+    (folder / "hello.txt").write_text("hello\n")
+    report = importer.run_import("folder", folder, "first")
+    assert [s["utterances"] for s in report["splits"].values()] == [1, 0, 0]
+    note = capsys.readouterr().err
+    assert "note: dev.csv and test.csv are empty: training refuses a dataset without a dev set, which picks the best " \
+           "checkpoint; `playbook evaluate` has nothing to measure" in note and "--split counts such as 8,1,1" in note, note
 
 
 def test_an_existing_dataset_is_never_replaced(importer, data_root):

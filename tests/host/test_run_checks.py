@@ -139,6 +139,16 @@ def test_a_training_set_smaller_than_a_batch_is_refused_before_a_run_starts(play
     assert steps_per_epoch(small / "train.csv", dict(config.defaults(), train_batch_size=2)) == 1  # the third row dropped
 
 
+def test_a_dataset_without_dev_rows_is_refused_before_a_run_starts(playbook, tmp_path):
+    """A one-recording import leaves dev.csv empty: the best checkpoint and early stopping would have no measure."""
+    dataset = _recordings(tmp_path / "nodev", 8)
+    (dataset / "dev.csv").write_text("wav_filename,wav_filesize,transcript\n")
+    with pytest.raises(playbook.UserError, match=r"nodev/dev\.csv has no rows: training picks its best checkpoint by the dev "
+                                                 r"set\. Import at least three recordings"):
+        playbook.train("nodev", str(dataset))
+    assert not (playbook.settings.RUNS / "nodev").exists()
+
+
 def test_finetune_names_an_alphabet_in_another_order_and_the_fix(playbook):
     """A release orders ' last; a dataset imported without --alphabet orders it first: same labels, other order."""
     from playbook import config

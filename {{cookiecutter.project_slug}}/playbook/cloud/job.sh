@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # One cloud training job, inside the GPU image on the VM (train.sky.yaml beside it runs it; so can a plain VM,
-# docs/cloud.md). Safe to run again after a preemption: it pulls what the bucket has and continues the run
-# to its total epochs. Exits with training's code: 0 done, 75 the run's budget is spent (do not restart).
+# docs/cloud.md). Safe to run again after a preemption, on a new VM or on one whose /data disk survived: it
+# pulls what the bucket has newer than the disk (sync pull --update) and continues the run to its total epochs. Exits with training's code: 0 done, 75 the run's budget is spent (do not restart).
 #   BUCKET       an rclone remote and path, such as s3:my-bucket/speech (required)
 #   RUN          the run's name (default cloud); DATASET a folder under /data/datasets (default sample)
 #   EPOCHS       the run's total epochs (default: playbook.toml's); MAX_HOURS, MAX_COST (USD at HOURLY_COST an hour; 0: none) its budget
@@ -12,7 +12,7 @@ RUN=${RUN:-cloud} DATASET=${DATASET:-sample} EPOCHS=${EPOCHS:-} MAX_HOURS=${MAX_
 PUSH_EVERY=${PUSH_EVERY:-600}
 
 playbook doctor || exit 1
-playbook sync pull "$BUCKET" "datasets/$DATASET" "runs/$RUN" > /dev/null || exit 1
+playbook sync pull --update "$BUCKET" "datasets/$DATASET" "runs/$RUN" > /dev/null || exit 1
 if [ ! -f "/data/datasets/$DATASET/train.csv" ]; then
   [ "$DATASET" = sample ] || { echo "error: $BUCKET/datasets/$DATASET has no train.csv; push the dataset first: playbook sync push $BUCKET datasets/$DATASET" >&2; exit 1; }
   playbook sample && playbook sync push "$BUCKET" "datasets/$DATASET" > /dev/null || exit 1

@@ -8,10 +8,14 @@ What it adds to a plain `rclone copy`:
   `best_dev_checkpoint`) once the checkpoint it names is there, so a copy cut off half-way never names
   files the other side lacks;
 - push verifies what it copied (`rclone check`, by checksum) and never deletes on the remote unless asked;
-- pull never replaces a local file that differs (`--immutable`): what is on the volume stays as it was;
+- pull never replaces a local file that differs (`--immutable`): what is on the volume stays as it was; with
+  `--update` (what a restarted cloud job does) it takes the bucket's copy of a file that is newer there and keeps
+  one that is newer here, so a run that went on elsewhere continues where the bucket has it (rclone's `--update`);
 - one line per folder of what moved and how much (on stderr; the command prints a JSON summary).
 """
+import csv
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -57,9 +61,9 @@ def _run(arguments, what, folder=""):
         elif entry.get("level") in ("error", "critical"):
             errors.append("{}{}".format(entry.get("object", "") + ": " if entry.get("object") else "", entry.get("msg", "")))
     if process.returncode != 0 and differing:
-        raise UserError("sync {}: {} here differs from the bucket's copy and is kept{}; move it away, or pull into an empty "
-                        "data volume, to take the bucket's.".format(what, folder + differing[0], " (and {} more)".format(
-                            len(differing) - 1) if len(differing) > 1 else ""))
+        raise UserError("sync {}: {} here differs from the bucket's copy and is kept{}; move it away to take the bucket's, "
+                        "or pull with --update to take each file the bucket has newer.".format(
+                            what, folder + differing[0], " (and {} more)".format(len(differing) - 1) if len(differing) > 1 else ""))
     if process.returncode != 0:
         detail = next((e for e in errors if e and "not attempting retries" not in e), "exit code {}".format(process.returncode))
         raise UserError("sync {}: rclone failed: {}.".format(what, detail.rstrip(".")))
@@ -84,9 +88,45 @@ def _filters(patterns, flag="--exclude"):
     return arguments
 
 
+def _audio_outside(dataset):
+    """(table, line, path, how many) for the first row of DATASET's CSVs naming audio outside the dataset folder (an
+    import of a CSV set uses audio already in the engine's format where it is), or None."""
+    found, root = None, os.path.normpath(str(dataset))
+    for table in sorted(dataset.glob("*.csv")):
+        if table.name == "rejected.csv":
+            continue
+        with open(str(table), newline="", encoding="utf-8") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                name = row.get("wav_filename") or ""
+                if not os.path.isabs(name) and ".." not in name:
+                    continue  # relative and inside: the usual row, decided without touching the file system
+                path = os.path.normpath(os.path.join(root, name))
+                if not path.startswith(root + os.sep):
+                    found = found or [table.name, line, path, 0]
+                    found[3] += 1
+    return found
+
+
+def _require_self_contained(local, folder):
+    """A dataset pushed without its audio would be CSVs naming files no other machine has: refused before a copy."""
+    top = folder.split("/")[0]
+    if top != "datasets" or not local.is_dir():
+        return
+    for dataset in [local] if folder != "datasets" else sorted(p for p in local.iterdir() if p.is_dir()):
+        outside = _audio_outside(dataset)
+        if outside:
+            table, line, path, count = outside
+            raise UserError("sync push {}: {}/{} line {} names audio outside the dataset ({}{}), which the bucket would not "
+                            "get; import it again with `playbook import csv ... --copy-audio` so that its audio is inside it."
+                            .format(folder, dataset.relative_to(settings.DATA_ROOT), table, line, path,
+                                    ", and {} more rows".format(count - 1) if count > 1 else ""))
+
+
 def push(remote, what=DEFAULT_WHAT, delete=False):
     """Copy (with DELETE: make identical) the data volume's WHAT folders to REMOTE."""
     moved = []
+    for folder in what:
+        _require_self_contained(settings.DATA_ROOT / folder, folder)
     for folder in what:
         local, target = settings.DATA_ROOT / folder, _remote_path(remote, folder)
         if not local.is_dir():
@@ -120,17 +160,18 @@ def push(remote, what=DEFAULT_WHAT, delete=False):
     return moved
 
 
-def pull(remote, what=DEFAULT_WHAT):
-    """Copy REMOTE's WHAT folders onto the data volume; a local file that differs stops the pull unchanged."""
-    moved = []
+def pull(remote, what=DEFAULT_WHAT, update=False):
+    """Copy REMOTE's WHAT folders onto the data volume; a local file that differs stops the pull unchanged, or
+    with UPDATE is replaced when the bucket's copy is newer (and kept when it is older)."""
+    moved, mode = [], ["--update"] if update else ["--immutable"]
     for folder in what:
         local, source = settings.DATA_ROOT / folder, _remote_path(remote, folder)
         started, existed = time.time(), local.exists()
         local.mkdir(parents=True, exist_ok=True)
         # State files last, so that an interrupted pull never names a checkpoint it has not brought.
-        stats = _run(["copy", source, str(local), "--immutable", "--checksum"] + _filters(STATE_FILES + ALWAYS_EXCLUDED),
+        stats = _run(["copy", source, str(local), "--checksum"] + mode + _filters(STATE_FILES + ALWAYS_EXCLUDED),
                      "pull " + folder, folder + "/")
-        states = _run(["copy", source, str(local), "--immutable", "--checksum"] + _filters(STATE_FILES, "--include"),
+        states = _run(["copy", source, str(local), "--checksum"] + mode + _filters(STATE_FILES, "--include"),
                       "pull " + folder, folder + "/")
         for key in ("transfers", "bytes"):
             stats[key] = stats.get(key, 0) + states.get(key, 0)
@@ -151,14 +192,16 @@ def _report(verb, folder, stats, seconds, checked=None):
     return row
 
 
-def sync(direction, remote, what=(), delete=False):
+def sync(direction, remote, what=(), delete=False, update=False):
     """`playbook sync push|pull`: WHAT (default: DEFAULT_WHAT) moved, and a summary of it."""
     for item in what or ():
         if item.startswith("/") or ".." in item.split("/"):
             raise UserError("sync: '{}' must be a folder of the data volume such as runs or runs/demo.".format(item))
     if delete and direction == "pull":
         raise UserError("sync pull never deletes local files; --delete is for push only.")
+    if update and direction == "push":
+        raise UserError("sync push copies what differs already; --update is for pull only.")
     what = what or DEFAULT_WHAT
-    rows = push(remote, what, delete=delete) if direction == "push" else pull(remote, what)
+    rows = push(remote, what, delete=delete) if direction == "push" else pull(remote, what, update=update)
     return {"direction": direction, "objects": sum(r["objects"] for r in rows), "bytes": sum(r["bytes"] for r in rows),
             "folders": rows}

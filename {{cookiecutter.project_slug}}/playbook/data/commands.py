@@ -56,6 +56,9 @@ def _import_arguments(parser):
                                         "(default: 0.8,0.1,0.1; speaker-disjoint where speakers are known)")
     parser.add_argument("--seed", type=int, default=1, help="the random split's seed (default: %(default)s)")
     _length_options(parser, "rejected")
+    parser.add_argument("--copy-audio", dest="copy_audio", action="store_true",
+                        help="csv: copy audio already in the engine's format into the dataset (default: the CSVs name it "
+                             "where it is); a dataset for a bucket or another machine needs its audio inside it")
     parser.add_argument("--workers", type=int, help="conversion processes (default: one per CPU core)")
 
 
@@ -66,7 +69,8 @@ def _import(args):
                     keep_case=args.keep_case, locale=args.locale, table=args.table, audio_column=args.audio_column,
                     text_column=args.text_column, speaker_column=args.speaker_column, cv_tsv=args.cv_tsv,
                     split=parse_split(args.split), seed=args.seed, min_seconds=args.min_seconds,
-                    max_seconds=args.max_seconds, workers=args.workers))
+                    max_seconds=args.max_seconds, workers=args.workers,
+                    copy_audio=args.copy_audio))
 
 
 def _check_arguments(parser):

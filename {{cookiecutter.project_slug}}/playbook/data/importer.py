@@ -108,8 +108,9 @@ def _already_right(path):
     return header is not None and header[1:] == validate.ENGINE_FORMAT
 
 
-def _converting(store, work, layout, min_seconds, max_seconds, workers, name):
-    """Convert the rows still kept, BATCH at a time; returns (reused, in_place)."""
+def _converting(store, work, layout, min_seconds, max_seconds, workers, name, copy_audio=False):
+    """Convert the rows still kept, BATCH at a time; returns (reused, in_place). A csv layout's audio already in the
+    engine's format is used where it is, unless COPY_AUDIO."""
     reused = in_place = 0
     progress = Progress(store.value("SELECT COUNT(*) FROM rows WHERE reason IS NULL"), "import " + name)
     last = 0
@@ -124,7 +125,7 @@ def _converting(store, work, layout, min_seconds, max_seconds, workers, name):
             for index, source, wav, transcript in batch:
                 audio = Path(source)
                 transcripts[index] = transcript
-                if layout == "csv" and _already_right(audio):
+                if layout == "csv" and not copy_audio and _already_right(audio):
                     store.db.execute("UPDATE rows SET wav = ? WHERE id = ?", (str(audio.resolve()), index))
                     jobs.append((index, audio, audio, True))
                     in_place += 1
@@ -190,7 +191,8 @@ def parse_split(text):
 
 def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False, locale=None, table=None,
                audio_column=None, text_column=None, speaker_column=None, cv_tsv=None, split=None, seed=1,
-               min_seconds=validate.DEFAULT_MIN_SECONDS, max_seconds=validate.DEFAULT_MAX_SECONDS, workers=None):
+               min_seconds=validate.DEFAULT_MIN_SECONDS, max_seconds=validate.DEFAULT_MAX_SECONDS, workers=None,
+               copy_audio=False):
     started = time.time()
     target = dataset_dir(name)
     if target.exists():
@@ -234,7 +236,7 @@ def run_import(layout, source, name, alphabet=None, mapping=(), keep_case=False,
                     shutil.rmtree(str(work))
                 raise
             # Audio: converted by sox in worker processes; audio already in the engine's format is used where it is.
-            reused, in_place = _converting(store, work, layout, min_seconds, max_seconds, workers, name)
+            reused, in_place = _converting(store, work, layout, min_seconds, max_seconds, workers, name, copy_audio)
             report = _finish(store, work, target, layout, source, name, labels, alphabet, mapping, keep_case, locale, split,
                              seed, min_seconds, max_seconds, workers, reused, in_place, started)
     except sqlite3.OperationalError as error:
@@ -362,6 +364,15 @@ def _report(store, layout, source, name, labels, counts, own_splits, speaker_dis
     print("imported {} of {} rows: train {train[utterances]}, dev {dev[utterances]}, test {test[utterances]} "
           "utterances; {}".format(kept, rows, "{:.1f} min".format(seconds / 60) if seconds < 3600 else
                                   "{:.2f} hours".format(seconds / 3600), **splits), file=sys.stderr, flush=True)
+    empty = [split for split in sources.SPLITS if not splits[split]["utterances"]]
+    if empty:
+        # Too few rows to split (a first recording or two): say what each empty split means before training finds out.
+        print("note: {} {} empty: {}. Import more recordings, or give --split counts such as 8,1,1.".format(
+            " and ".join(e + ".csv" for e in empty), "is" if len(empty) == 1 else "are", "; ".join(
+                {"train": "there is nothing to train on",
+                 "dev": "training refuses a dataset without a dev set, which picks the best checkpoint",
+                 "test": "`playbook evaluate` has nothing to measure (it can measure another dataset's test set)"}[e]
+                for e in empty)), file=sys.stderr, flush=True)
     return {"dataset": str(settings.DATASETS / name), "layout": layout, "source": str(source), "rows": rows,
             "imported": kept, "rejected": rows - kept,
             "reasons": collections.OrderedDict((r, reasons[r]) for r in validate.REASONS if reasons[r]),

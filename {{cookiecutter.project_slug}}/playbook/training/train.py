@@ -28,17 +28,32 @@ def check_settings(config):
     check_augmentations(config)
 
 
+def _rows(table):
+    with open(str(table)) as handle:
+        return max(sum(1 for _ in handle) - 1, 0)  # less the header
+
+
 def steps_per_epoch(train_csv, config):
     """The training steps an epoch of TRAIN_CSV takes: both engines train on whole batches only (they drop the last
     incomplete one), so a set smaller than train_batch_size trains nothing; that is refused, not reported as done."""
-    with open(str(train_csv)) as handle:
-        rows = max(sum(1 for _ in handle) - 1, 0)  # less the header
-    batch = config["train_batch_size"]
+    rows, batch = _rows(train_csv), config["train_batch_size"]
     if rows < batch:
         raise UserError("{} has {} row{}, fewer than train_batch_size {}: the engine trains on whole batches only, so no "
                         "step would run; add recordings, or pass --set train_batch_size={}.".format(
                             train_csv, rows, "" if rows == 1 else "s", batch, max(rows, 1)))
     return rows // batch
+
+
+def check_splits(files, config):
+    """What a dataset's splits must hold for a training to train (steps_per_epoch, which it returns) and to measure:
+    the dev set picks the best checkpoint and stops training early, so an empty one (an import of one or two
+    recordings) is refused with what to do."""
+    steps = steps_per_epoch(files["train"], config)
+    if not _rows(files["dev"]):
+        raise UserError("{} has no rows: training picks its best checkpoint by the dev set. Import at least three "
+                        "recordings (or give --split counts such as 8,1,1), or copy a few rows of train.csv into it."
+                        .format(files["dev"]))
+    return steps
 
 
 def _train(run, config, epochs, load, command_line, load_dir=None, check=False, **source):
@@ -62,7 +77,7 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
     used = budget.hours_used(run)
     budget.require_left(run, config, used)
     limit = (lambda seconds: budget.spent(config, used + seconds / 3600.0)) if config["max_hours"] or config["max_cost"] else None
-    steps_hint = steps_per_epoch(files["train"], config)
+    steps_hint = check_splits(files, config)
     run_engine("train", flags, run, command_line, config, budget=limit, steps_hint=steps_hint)
     try:
         write_curves(run)
@@ -81,7 +96,7 @@ def train(name, dataset, config_file=None, overrides=(), command_line="", resume
                         "`playbook train --run {} --resume-if-exists`, or pick a new RUN name.".format(
                             name, runs.run_dir(name), name, name))
     files = runs.dataset_files(dataset)  # its files and every row, before the engine's settings
-    steps_per_epoch(files["train"], config)
+    check_splits(files, config)
     check_settings(config)
     run = runs.new_run(name, dataset, config, "fresh", engines.current())
     return _train(run, config, config["epochs"], "init", command_line)
@@ -175,7 +190,7 @@ def check_compatible(source, target_labels, config, kind):
 def _from_source(kind, source, name, dataset, config, load, command_line, drop_layers=0):
     runs.require_new(name)
     files = runs.dataset_files(dataset)
-    steps_per_epoch(files["train"], config)
+    check_splits(files, config)
     check_settings(config)
     target_labels = runs.labels(files["alphabet"])
     source_run, load_cudnn = check_compatible(source, target_labels, config, kind)
