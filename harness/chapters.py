@@ -39,6 +39,25 @@ CHAPTERS_CONTEXT = {"project_slug": "playbook-chapters"}
 # (playbook/engines: Engine.require and Engine.check); such a block is recorded as skipped, with it.
 ENGINE_CANNOT = re.compile(r"^error: ([a-z_-]+(?: = \S+)?): ((?:%s) .*)$" % "|".join(map(re.escape, ENGINES)), re.M)
 HOST_BLOCK_TIMEOUT = 1800
+# Under the second engine (deepspeech-training) CI runs again only the chapters whose blocks drive the engine
+# (playbook/engines builds each engine's flags; its checkpoints, decoder, augmentation and epoch loop are its own).
+#   Checkpoints: every block (train, resume, evaluate, export, finetune, transfer, import-checkpoint, the
+#     refusals of a checkpoint of another width or alphabet).
+#   Scorer: evaluate with and without the scorer (the engine's own ctcdecoder), tune-scorer (the engine's
+#     lm_optimize), export; `lm` and `scorer-info` are our code but the later blocks need their output.
+#   Cloud: the run killed and restarted with --resume-if-exists (each engine counts epochs per invocation)
+#     and the budget stop (SIGINT to each engine's epoch loop); the SkyPilot task check is engine-neutral
+#     (`<!-- engine-neutral -->`) and runs under the default engine only.
+#   Augmentation: training with every augmentation (0.9.3's own flags and warp parameter names) and the feature
+#     cache; its preview section is rendered for this engine without the preview (0.9.3 cannot run one).
+# The other chapters, as rendered for this engine, hold the default engine's blocks less the ones this engine
+# cannot run (tests/template/test_chapters_per_engine.py), and what they do with the engine is covered
+# elsewhere: Data's importers are our code, and what the engine does with an import (a CSV of wav_filename,
+# wav_filesize, transcript with paths relative to it) it does with the sample in the end-to-end run;
+# Hyperparameters' search is engine-neutral code over `train`; TFLite's device runtime does not know the engine
+# (the end-to-end run exports with this engine and transcribes in the amd64 and arm64 device images);
+# Environment builds the image, which every test of this engine does.
+SECOND_ENGINE_CHAPTERS = ["augmentation", "checkpoints", "cloud", "scorer"]
 
 
 @dataclass

@@ -12,22 +12,7 @@ from harness.bake import TEMPLATE, bake
 CHAPTERS = ["augmentation", "checkpoints", "cloud", "data", "environment", "hyperparameters", "scorer", "tflite"]
 
 
-# Under engine=deepspeech-training CI runs again only what differs between engines: the blocks that drive the
-# engine (playbook/engines builds each engine's flags; its checkpoints, decoder and epoch loop are its own).
-#   Checkpoints: every block (train, resume, evaluate, export, finetune, transfer, import-checkpoint, the
-#     refusals of a checkpoint of another width or alphabet).
-#   Scorer: evaluate with and without the scorer (the engine's own ctcdecoder), tune-scorer (the engine's
-#     lm_optimize), export; `lm` and `scorer-info` are our code but the later blocks need their output.
-#   Cloud: the run killed and restarted with --resume-if-exists (each engine counts epochs per invocation)
-#     and the budget stop (SIGINT to each engine's epoch loop); the SkyPilot task check is engine-neutral
-#     (`<!-- engine-neutral -->`, harness/chapters.py) and runs under the default engine only.
-# The rest is covered elsewhere for this engine: Data's importers are our code, and what the engine does with
-# an import (read a CSV of wav_filename, wav_filesize, transcript with paths relative to it) is what it does
-# with the sample in the end-to-end run; Augmentation needs Coqui's augmentation API for its previews;
-# Hyperparameters' search is engine-neutral code over `train`; TFLite's device runtime does not know the
-# engine (the end-to-end run transcribes a DeepSpeech export in the amd64 and arm64 device images);
-# Environment builds the image, which every test of this engine does.
-DEEPSPEECH_CHAPTERS = ["checkpoints", "cloud", "scorer"]
+DEEPSPEECH_CHAPTERS = chapters.SECOND_ENGINE_CHAPTERS
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +36,9 @@ def test_the_chapters_run_unchanged_with_the_deepspeech_engine(deepspeech_report
     assert checkpoints["transfer_epochs"] == 3
     assert scorer["wer_with_scorer"] < scorer["wer_without_scorer"], scorer
     assert deepspeech_report["cloud"]["neutral_blocks"] == [5, 6], deepspeech_report["cloud"]
-    assert [result["neutral_blocks"] for name, result in deepspeech_report.items() if name != "cloud"] == [[], []]
+    assert all(result["neutral_blocks"] == [] for name, result in deepspeech_report.items() if name != "cloud")
+    augmentation = deepspeech_report["augmentation"]["metrics"]
+    assert augmentation["all_epochs"] == 1 and math.isfinite(augmentation["dev_loss_light"]), augmentation
     _assert_cloud_metrics(deepspeech_report["cloud"]["metrics"], sky_task=False)
 
 

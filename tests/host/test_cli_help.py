@@ -1,7 +1,8 @@
 """`playbook --help` and every command's help: the text a user reads stays as it was written.
 
 playbook-help.txt holds each command's `--help` (COLUMNS=100), kept from before the commands moved into
-their stages' folders (issue 26), changed since only where a command gained something (`runs rm`, `import --copy-audio`, `sync --update`: issue 27).
+their stages' folders (issue 26), changed since only where a command gained something (issue 27: `runs rm`,
+`import --copy-audio`, `sync --update`, `finetune`/`transfer --resume-if-exists`, the new `download-release`).
 The top-level help is compared by content: every command and its line, whatever the order and grouping (it
 lists them once, by stage, where it listed them twice before).
 """

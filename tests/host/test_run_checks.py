@@ -156,6 +156,9 @@ def test_finetune_names_an_alphabet_in_another_order_and_the_fix(playbook):
     with pytest.raises(playbook.UserError, match=r"holds the same 28 labels as run 'release' in another order .*import the "
                                                  r"dataset again with `--alphabet .*/runs/release/alphabet\.txt`"):
         playbook.check_compatible("release", ["'"] + ENGLISH[:-1], config.defaults(), "finetune")
+    with pytest.raises(playbook.UserError, match=r"the dataset's alphabet has 24 labels, all of them among run 'release''s 28: "
+                                                 r".*`--alphabet .*/runs/release/alphabet\.txt`"):
+        playbook.check_compatible("release", [label for label in ENGLISH if label not in "jqz'"], config.defaults(), "finetune")
     with pytest.raises(playbook.UserError, match=r"the new alphabet has 28 labels and run 'release' has 28: fine-tuning needs "
                                                  r"the same alphabet, so use `playbook transfer`"):
         playbook.check_compatible("release", ENGLISH[:1] + ENGLISH[2:] + ["0"], config.defaults(), "finetune")

@@ -1,4 +1,6 @@
 """The project's make targets pass on what the user gives them (`make -n`: the commands, not run)."""
+import json
+import re
 import subprocess
 
 import pytest
@@ -51,3 +53,28 @@ def test_a_checkout_keeps_lf_line_endings_on_every_platform(project):
     for path in ("docker/playbook.sh", "Makefile", "docker/Dockerfile.cpu"):
         assert f"{path}: eol: lf" in attributes, attributes
     assert "docs/images/augment-warp.png: text: unset" in attributes, attributes
+
+
+def test_finetune_and_import_take_the_release_and_its_alphabet(project):
+    assert "playbook finetune --from ds-0.9.3 --run mine --dataset /data/datasets/mine --set epochs=3" in planned(
+        project, "finetune", "FROM=ds-0.9.3", "RUN=mine", "DATASET=/data/datasets/mine", "EPOCHS=3")
+    assert "--alphabet /data/runs/ds-0.9.3/alphabet.txt" in planned(
+        project, "import", "SOURCE=/data/incoming/mine", "NAME=mine", "ALPHABET=/data/runs/ds-0.9.3/alphabet.txt")
+    refused = subprocess.run(["make", "-s", "finetune", "FROM=ds-0.9.3"], cwd=project, capture_output=True, text=True)
+    assert refused.returncode == 2 and "make finetune FROM=ds-0.9.3 RUN=mine DATASET=" in refused.stderr, refused.stderr
+    launch = [line for line in planned(project, "cloud-train", "BUCKET=s3:b/speech", "FROM=ds-0.9.3").splitlines()
+              if "jobs launch" in line]
+    assert "--env FROM=ds-0.9.3 " in launch[0], launch
+    task = (project / "playbook" / "cloud" / "train.sky.yaml").read_text()
+    assert 'FROM: ""' in task and "-e FROM" in task
+
+
+def test_the_cpu_image_is_amd64_wherever_it_is_built(project):
+    """TensorFlow 1.15.4 has no arm64 wheel: on Apple Silicon the image must be amd64 (emulated), not a failed build."""
+    dockerfile = (project / "docker" / "Dockerfile.cpu").read_text()
+    froms = [line for line in dockerfile.splitlines() if line.startswith("FROM ")]
+    assert froms and all(line.startswith("FROM --platform=linux/amd64 ") for line in froms), froms
+
+    config = json.loads(re.sub(r"^\s*//.*$", "", (project / ".devcontainer" / "cpu" / "devcontainer.json").read_text(), flags=re.M))
+    assert "--platform=linux/amd64" in config["runArgs"]
+    assert "docker run -it --rm --platform linux/amd64 " in (project / "README.md").read_text()

@@ -7,7 +7,10 @@
 # What goes, and what it saved in the CPU image (coqui engine, measured 2026-11-26):
 # - debug symbols of the packages' own extension modules (strip --strip-unneeded): 167 MB, most
 #   of it TensorFlow's _pywrap_tensorflow_internal.so. Libraries that auditwheel grafted into
-#   *.libs/ folders keep theirs: patchelf rewrote those files, and strip can corrupt them.
+#   *.libs/ folders keep theirs: patchelf rewrote those files, and strip can corrupt them. So do
+#   scipy's: bookworm's strip leaves 17 of the scipy 1.x modules deepspeech_training installs with
+#   segments no longer page-aligned (unloadable; sklearn, which its resample augmentation imports,
+#   needs them). docker/check-extensions.py, run after this script, stops a build that broke one.
 # - the packages' own test suites (`tests` folders; tf.test lives in `test`): 61 MB.
 # - C headers for compiling extensions against TensorFlow and numpy: 34 MB.
 # - TensorFlow 1.15's contrib modules for Bigtable, Kinesis, Kafka and Ignite datasets and its fused
@@ -44,5 +47,6 @@ for dir in "$@"; do
         find "$dir" -type f -path '*/numpy/core/_simd.*' -delete
     fi
     find "$dir" -depth -type d \( -path '*/tensorflow_core/include' -o -path '*/numpy/core/include' \) -exec rm -rf {} +
-    find "$dir" -type f \( -name '*.so' -o -name '*.so.*' \) ! -path '*.libs/*' -exec "$STRIP" --strip-unneeded {} +
+    find "$dir" -type f \( -name '*.so' -o -name '*.so.*' \) ! -path '*.libs/*' ! -path '*/scipy/*' \
+        -exec "$STRIP" --strip-unneeded {} +
 done

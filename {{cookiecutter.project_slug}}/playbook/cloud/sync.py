@@ -41,9 +41,10 @@ def rclone():
     return found
 
 
-def _run(arguments, what, folder=""):
+def _run(arguments, what, folder="", missing_ok=False):
     """rclone ARGUMENTS; its final transfer statistics, or a UserError with its first error line. FOLDER: the
-    data volume's folder the files it names are in."""
+    data volume's folder the files it names are in. MISSING_OK: a source folder that does not exist is nothing to
+    copy (an object store lists a missing prefix as empty; a file-system remote says it is not found)."""
     command = [rclone()] + arguments + ["--use-json-log", "--stats", "1h", "--stats-log-level", "NOTICE"]
     process = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
     stats, errors, differing = {}, [], []
@@ -64,6 +65,8 @@ def _run(arguments, what, folder=""):
         raise UserError("sync {}: {} here differs from the bucket's copy and is kept{}; move it away to take the bucket's, "
                         "or pull with --update to take each file the bucket has newer.".format(
                             what, folder + differing[0], " (and {} more)".format(len(differing) - 1) if len(differing) > 1 else ""))
+    if process.returncode != 0 and missing_ok and errors and all("directory not found" in e for e in errors if e):
+        return {}
     if process.returncode != 0:
         detail = next((e for e in errors if e and "not attempting retries" not in e), "exit code {}".format(process.returncode))
         raise UserError("sync {}: rclone failed: {}.".format(what, detail.rstrip(".")))
@@ -170,9 +173,9 @@ def pull(remote, what=DEFAULT_WHAT, update=False):
         local.mkdir(parents=True, exist_ok=True)
         # State files last, so that an interrupted pull never names a checkpoint it has not brought.
         stats = _run(["copy", source, str(local), "--checksum"] + mode + _filters(STATE_FILES + ALWAYS_EXCLUDED),
-                     "pull " + folder, folder + "/")
+                     "pull " + folder, folder + "/", missing_ok=True)
         states = _run(["copy", source, str(local), "--checksum"] + mode + _filters(STATE_FILES, "--include"),
-                      "pull " + folder, folder + "/")
+                      "pull " + folder, folder + "/", missing_ok=True)
         for key in ("transfers", "bytes"):
             stats[key] = stats.get(key, 0) + states.get(key, 0)
         if not existed and not any(local.iterdir()):

@@ -10,10 +10,14 @@ from ..commands import DATASET_HELP, Command, checkpoint_option, decoder_options
 def _train_arguments(parser):
     parser.add_argument("--run", required=True, help="run name; its folder is {}/<run>".format(settings.RUNS))
     parser.add_argument("--dataset", default=str(settings.SAMPLE_DATASET), help=DATASET_HELP)
+    _resume_if_exists_option(parser)
+    settings_options(parser)
+
+
+def _resume_if_exists_option(parser):
     parser.add_argument("--resume-if-exists", dest="resume_if_exists", action="store_true",
                         help="if the run exists with the same settings, continue it toward its total epochs "
                              "(a restarted cloud job); the budget settings may change")
-    settings_options(parser)
 
 
 def _train(args):
@@ -52,6 +56,7 @@ def _from_run_arguments(parser):
     parser.add_argument("--run", required=True, help="the new run's name")
     parser.add_argument("--dataset", required=True, help="folder with train.csv, dev.csv and alphabet.txt")
     parser.add_argument("--load", choices=["best", "last"], default="best", help="source checkpoint (default: %(default)s)")
+    _resume_if_exists_option(parser)
 
 
 def _finetune_arguments(parser):
@@ -61,7 +66,8 @@ def _finetune_arguments(parser):
 
 def _finetune(args):
     from . import finetune
-    show(finetune(args.source, args.run, args.dataset, args.config, args.set, load=args.load, command_line=args.command_line))
+    show(finetune(args.source, args.run, args.dataset, args.config, args.set, load=args.load, command_line=args.command_line,
+                  resume_if_exists=args.resume_if_exists))
 
 
 def _transfer_arguments(parser):
@@ -74,7 +80,21 @@ def _transfer_arguments(parser):
 def _transfer(args):
     from . import transfer
     show(transfer(args.source, args.run, args.dataset, args.drop_layers, args.config, args.set, load=args.load,
-                  command_line=args.command_line))
+                  command_line=args.command_line, resume_if_exists=args.resume_if_exists))
+
+
+def _download_release_arguments(parser):
+    from .releases import RELEASES
+    parser.add_argument("name", choices=sorted(RELEASES))
+    parser.add_argument("--to", help="where the files go (default: {}/incoming)".format(settings.DATA_ROOT))
+    parser.add_argument("--mirror", help="a base URL holding the same files (your own copy), instead of the release's")
+    parser.add_argument("--checkpoint-sha256", dest="checkpoint_sha256", help="the checkpoint archive's SHA-256, to check")
+    parser.add_argument("--scorer-sha256", dest="scorer_sha256", help="the scorer's SHA-256, to check")
+
+
+def _download_release(args):
+    from .releases import download
+    show(download(args.name, args.to, args.mirror, args.checkpoint_sha256, args.scorer_sha256))
 
 
 def _import_checkpoint_arguments(parser):
@@ -168,6 +188,10 @@ COMMANDS = [
             _finetune_arguments, _finetune, writes_data=True, locks_run=True),
     Command("transfer", "new run for a new alphabet: another run's weights without its output layers", _transfer_arguments,
             _transfer, writes_data=True, locks_run=True),
+    Command("download-release", "a released checkpoint and its scorer, downloaded, checked and unpacked into /data/incoming",
+            _download_release_arguments, _download_release, writes_data=True,
+            description="Files go to <file>.partial first (an interrupted download continues), are checked against the "
+                        "SHA-256 you give, and are never replaced; then `playbook import-checkpoint` the folder."),
     Command("import-checkpoint", "a released checkpoint (DeepSpeech 0.9.3, Coqui STT 1.x) as a read-only run to start from",
             _import_checkpoint_arguments, _import_checkpoint, writes_data=True,
             description="Reads the checkpoint's variables (n_hidden, CuDNN, output size), checks them against its "

@@ -88,13 +88,13 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
 
 def train(name, dataset, config_file=None, overrides=(), command_line="", resume_if_exists=False):
     """A new run NAME; with RESUME_IF_EXISTS, an existing run NAME with the same settings continues instead."""
-    config = configuration.resolve(config_file=config_file, overrides=overrides)
     if runs.run_dir(name).exists():
         if resume_if_exists:
-            return continue_to_total(name, dataset, config, command_line)
+            return continue_to_total(name, dataset, config_file, overrides, command_line)
         raise UserError("run '{}' already exists in {}; continue it with `make resume RUN={}`, or to its total epochs with "
                         "`playbook train --run {} --resume-if-exists`, or pick a new RUN name.".format(
                             name, runs.run_dir(name), name, name))
+    config = configuration.resolve(config_file=config_file, overrides=overrides)
     files = runs.dataset_files(dataset)  # its files and every row, before the engine's settings
     check_splits(files, config)
     check_settings(config)
@@ -102,20 +102,29 @@ def train(name, dataset, config_file=None, overrides=(), command_line="", resume
     return _train(run, config, config["epochs"], "init", command_line)
 
 
-def continue_to_total(name, dataset, config, command_line):
-    """`train --resume-if-exists` on an existing run: what a restarted (preempted) cloud job runs. The engine counts
-    --epochs per invocation, so the epochs still to train are the config's total less those the run's own
-    epochs.jsonl records; settings other than the budget must be the ones the run was started with."""
+def continue_to_total(name, dataset, config_file, overrides, command_line, source=None, load="best"):
+    """`--resume-if-exists` on an existing run (train, finetune, transfer): what a restarted (preempted) cloud job
+    runs. The engine counts --epochs per invocation, so the epochs still to train are the run's total less those its
+    own epochs.jsonl records. The run keeps the settings it was started with (a run fine-tuned from a release has the
+    release's width and learning rate, and playbook.toml may have changed since): what this command sets with
+    --config or --set must agree with them, the budget excepted. SOURCE: the run it must have been started from
+    (finetune, transfer); stopped before its first checkpoint, it starts from that run's LOAD checkpoint again."""
     run, saved = runs.load_run(name)
     runs.require_writable(run)
+    config = configuration.resolve(base=dict(configuration.defaults(), **saved), config_file=config_file, overrides=overrides)
     changed = ["{} {} (run has {})".format(key, configuration.toml_value(config[key]), configuration.toml_value(saved.get(key)))
                for key in config if key not in budget.BUDGET_KEYS and config[key] != saved.get(key)]
     if changed:
         raise UserError("run '{}' exists with other settings: {}; --resume-if-exists continues a run only with the settings "
                         "it was started with, so drop the changes or pick a new RUN name.".format(name, ", ".join(changed)))
-    if Path(dataset).resolve() != Path(runs.meta(run)["dataset"]):
+    meta = runs.meta(run)
+    if Path(dataset).resolve() != Path(meta["dataset"]):
         raise UserError("run '{}' trains on {}, not {}; --resume-if-exists continues a run only on its own dataset.".format(
-            name, runs.meta(run)["dataset"], Path(dataset).resolve()))
+            name, meta["dataset"], Path(dataset).resolve()))
+    started_from = (meta.get("source") or {}).get("run")
+    if source is not None and source != started_from:
+        raise UserError("run '{}' was started {}, not from '{}'; --resume-if-exists continues a run only as it was started."
+                        .format(name, "from '{}'".format(started_from) if started_from else "afresh", source))
     done, total = len(runs.epochs(run)), config["epochs"]
     if done >= total:
         print("run '{}' has trained {} of its {} epochs; nothing to do.".format(name, done, total), flush=True)
@@ -127,9 +136,12 @@ def continue_to_total(name, dataset, config, command_line):
     check_settings(config)
     step = runs.checkpoint_step(run / "checkpoints", "checkpoint")
     print("continuing run '{}' from {}: {} of {} epochs done, {} to go.".format(
-        name, "step {}".format(step) if step is not None else "the start (no checkpoint was saved)", done, total, total - done),
-        flush=True)
+        name, "step {}".format(step) if step is not None else "run '{}' (no checkpoint was saved yet)".format(started_from)
+        if started_from else "the start (no checkpoint was saved)", done, total, total - done), flush=True)
     runs.keep_best(run)
+    if step is None and started_from:
+        return _seeded(meta["kind"], started_from, load, config, runs.labels(run / "alphabet.txt"), total - done,
+                       lambda loaded: run, command_line, meta["source"].get("drop_layers", 0), check=True)
     return _train(run, config, total - done, "last" if step is not None else "init", command_line, check=True)
 
 
@@ -179,6 +191,11 @@ def check_compatible(source, target_labels, config, kind):
         raise UserError("the dataset's alphabet holds the same {} labels as run '{}' in another order (the model's "
                         "outputs follow that order): import the dataset again with `--alphabet {}`, which keeps the run's order, "
                         "and fine-tune on that.".format(len(target_labels), source, source_run / "alphabet.txt"))
+    if kind == "finetune" and set(target_labels) < set(source_labels):
+        raise UserError("the dataset's alphabet has {} labels, all of them among run '{}''s {}: your transcripts use fewer "
+                        "characters than the model knows. Import the dataset again with `--alphabet {}`, which keeps the "
+                        "model's alphabet, and fine-tune on that.".format(len(target_labels), source, len(source_labels),
+                                                                          source_run / "alphabet.txt"))
     if kind == "finetune" and target_labels != source_labels:
         raise UserError("the new alphabet has {} labels and run '{}' has {}: fine-tuning needs the same alphabet, "
                         "so use `playbook transfer` to learn a new one.".format(len(target_labels), source, len(source_labels)))
@@ -192,25 +209,35 @@ def _from_source(kind, source, name, dataset, config, load, command_line, drop_l
     files = runs.dataset_files(dataset)
     check_splits(files, config)
     check_settings(config)
-    target_labels = runs.labels(files["alphabet"])
-    source_run, load_cudnn = check_compatible(source, target_labels, config, kind)
+
+    def new_run(loaded):
+        record = {"run": source, "checkpoint": loaded}
+        if drop_layers:
+            record["drop_layers"] = drop_layers
+        source_engine = runs.meta(runs.run_dir(source)).get("engine")
+        if source_engine:
+            record["engine"] = source_engine
+        return runs.new_run(name, dataset, config, kind, engines.current(), source=record)
+    return _seeded(kind, source, load, config, runs.labels(files["alphabet"]), config["epochs"], new_run, command_line,
+                   drop_layers)
+
+
+def _seeded(kind, source, load, config, labels, epochs, run_for, command_line, drop_layers=0, check=False):
+    """EPOCHS of training seeded from SOURCE's LOAD checkpoint, which is staged (the source run is never written)
+    before RUN_FOR(the checkpoint's name) gives the run to train: no run folder is made for a source refused."""
+    source_run, load_cudnn = check_compatible(source, labels, config, kind)
     load_dir, method, loaded = runs.stage_checkpoint(source_run, load)
-    record = {"run": source, "checkpoint": loaded}
-    if drop_layers:
-        record["drop_layers"] = drop_layers
-    source_engine = runs.meta(source_run).get("engine")
-    if source_engine:
-        record["engine"] = source_engine
-    run = runs.new_run(name, dataset, config, kind, engines.current(), source=record)
     try:
-        return _train(run, config, config["epochs"], method, command_line, load_dir=load_dir, drop_source_layers=drop_layers,
-                      reinitialize_learning_rate=True, load_cudnn=load_cudnn)
+        return _train(run_for(loaded), config, epochs, method, command_line, load_dir=load_dir, drop_source_layers=drop_layers,
+                      reinitialize_learning_rate=True, load_cudnn=load_cudnn, check=check)
     finally:
         runs.unstage(load_dir)
 
 
-def finetune(source, name, dataset, config_file=None, overrides=(), load="best", command_line=""):
+def finetune(source, name, dataset, config_file=None, overrides=(), load="best", command_line="", resume_if_exists=False):
     """A new run seeded from SOURCE's weights: same alphabet and width, new data, lower learning rate."""
+    if resume_if_exists and runs.run_dir(name).exists():
+        return continue_to_total(name, dataset, config_file, overrides, command_line, source=source, load=load)
     _, source_config = load_source(source)
     base = dict(source_config)
     base["learning_rate"] = source_config["learning_rate"] / 10.0
@@ -218,10 +245,13 @@ def finetune(source, name, dataset, config_file=None, overrides=(), load="best",
     return _from_source("finetune", source, name, dataset, config, load, command_line)
 
 
-def transfer(source, name, dataset, drop_layers=1, config_file=None, overrides=(), load="best", command_line=""):
+def transfer(source, name, dataset, drop_layers=1, config_file=None, overrides=(), load="best", command_line="",
+             resume_if_exists=False):
     """A new run for a new alphabet: SOURCE's weights without its last DROP_LAYERS layers."""
     if not 1 <= drop_layers <= 5:
         raise UserError("--drop-layers must be 1 to 5 (1 drops the output layer only), not {}.".format(drop_layers))
+    if resume_if_exists and runs.run_dir(name).exists():
+        return continue_to_total(name, dataset, config_file, overrides, command_line, source=source, load=load)
     _, source_config = load_source(source)
     config = configuration.resolve(base=source_config, config_file=config_file, overrides=overrides)
     return _from_source("transfer", source, name, dataset, config, load, command_line, drop_layers=drop_layers)
