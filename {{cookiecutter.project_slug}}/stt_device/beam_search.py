@@ -191,25 +191,56 @@ class Decoder(object):
 
     def decode(self, probs):
         """Best transcript for PROBS, a (time, labels + 1) array of softmax outputs."""
-        if probs.ndim != 2 or probs.shape[1] != self.blank + 1:
+        state = self.start()
+        state.next(probs)
+        return state.best()
+
+    def start(self):
+        """A decoding fed frame by frame (DecoderState): what a stream needs, so that its text so far costs only
+        the new frames, as the native client's DecoderState does it."""
+        return DecoderState(self)
+
+    def _best(self, prefixes):
+        scores = {id(prefix): prefix.score for prefix in prefixes}
+        if self.scorer is not None:
+            for prefix in prefixes[:self.beam_width]:
+                if prefix.parent is not None and prefix.character != self.space:
+                    # The engine's decoder adds no hot-word boost to the unfinished last word.
+                    scores[id(prefix)] += self._lm_score(prefix, hot_words=False)
+        best = min(prefixes, key=cmp_to_key(lambda x, y: _compare(x, y, lambda node: scores[id(node)])))
+        return "".join(self.alphabet[label] for label in best.labels())
+
+
+class DecoderState(object):
+    """The beam search's prefixes between batches of frames. next(probs) takes the next frames; best() is the best
+    transcript of the frames so far, and leaves the state as it was, so feeding every frame at once and feeding
+    them in pieces give the same text."""
+
+    def __init__(self, decoder):
+        self.decoder = decoder
+        self.root = Prefix(state=decoder.scorer.start if decoder.scorer is not None else None)
+        self.root.score = self.root.b_prev = 0.0
+        self.prefixes, self.started = [self.root], False
+
+    def next(self, probs):
+        decoder = self.decoder
+        if probs.ndim != 2 or probs.shape[1] != decoder.blank + 1:
             raise UserError("the model outputs {} classes per frame and the alphabet has {} labels plus the blank; "
-                            "use the alphabet the model was trained with.".format(probs.shape[-1], self.blank))
-        scorer, blank, beam = self.scorer, self.blank, self.beam_width
-        root = Prefix(state=scorer.start if scorer is not None else None)
-        root.score = root.b_prev = 0.0
-        prefixes, started = [root], False
+                            "use the alphabet the model was trained with.".format(probs.shape[-1], decoder.blank))
+        scorer, blank, beam, root = decoder.scorer, decoder.blank, decoder.beam_width, self.root
+        prefixes = self.prefixes
         for row in probs:
-            if not started:
+            if not self.started:
                 if row[blank] >= DELAY_THRESHOLD:
                     continue
-                started = True
+                self.started = True
             min_cutoff, full_beam = NEG_INF, False
             if scorer is not None:
                 count = min(len(prefixes), beam)
                 prefixes[:count] = sorted(prefixes[:count], key=cmp_to_key(_compare))
                 min_cutoff = prefixes[count - 1].score + math.log(row[blank]) - max(0.0, scorer.beta)
                 full_beam = count == beam
-            for label, log_prob in _pruned(row, self.cutoff_prob, self.cutoff_top_n):
+            for label, log_prob in _pruned(row, decoder.cutoff_prob, decoder.cutoff_top_n):
                 for prefix in prefixes[:beam]:
                     if full_beam and log_prob + prefix.score < min_cutoff:
                         break
@@ -226,8 +257,8 @@ class Decoder(object):
                         log_p = log_prob + prefix.b_prev
                     elif label != prefix.character:
                         log_p = log_prob + prefix.score
-                    if scorer is not None and label == self.space:
-                        log_p += self._lm_score(prefix)
+                    if scorer is not None and label == decoder.space:
+                        log_p += decoder._lm_score(prefix)
                     extended.nb_cur = log_sum_exp(extended.nb_cur, log_p)
             prefixes = []
             root.collect(prefixes)
@@ -236,14 +267,7 @@ class Decoder(object):
                 for prefix in prefixes[beam:]:
                     prefix.remove()
                 prefixes = prefixes[:beam]
-        return self._best(prefixes)
+        self.prefixes = prefixes
 
-    def _best(self, prefixes):
-        scores = {id(prefix): prefix.score for prefix in prefixes}
-        if self.scorer is not None:
-            for prefix in prefixes[:self.beam_width]:
-                if prefix.parent is not None and prefix.character != self.space:
-                    # The engine's decoder adds no hot-word boost to the unfinished last word.
-                    scores[id(prefix)] += self._lm_score(prefix, hot_words=False)
-        best = min(prefixes, key=cmp_to_key(lambda x, y: _compare(x, y, lambda node: scores[id(node)])))
-        return "".join(self.alphabet[label] for label in best.labels())
+    def best(self):
+        return self.decoder._best(self.prefixes)

@@ -203,6 +203,8 @@ class Stream:
         self._probs = []
         self._state = (np.zeros((1, model.state_size), dtype=np.float32),) * 2
         self._closed = False
+        # The beam search follows the probabilities as they come, so the text so far costs only the new frames.
+        self._decoding = decoder.start() if decoder is not None else None
         model._zero_inputs()
 
     def feed(self, chunk):
@@ -232,6 +234,8 @@ class Stream:
             probs, self._state = self.model._acoustic(np.stack(self._windows), self._state)
             self._probs.append(probs)
             self._windows = []
+            if self._decoding is not None:
+                self._decoding.next(probs)
 
     def probabilities(self):
         if not self._probs:
@@ -239,7 +243,9 @@ class Stream:
         return np.concatenate(self._probs)
 
     def intermediate(self):
-        return self.model.decode(self.probabilities(), self.decoder)
+        if self._decoding is not None:
+            return self._decoding.best().strip()
+        return self.model.decode(self.probabilities(), None)
 
     def close(self):
         """Run the frames still waiting for look-ahead (with the trailing zero pad); the probabilities."""
@@ -252,4 +258,5 @@ class Stream:
         return self.probabilities()
 
     def finish(self):
-        return self.model.decode(self.close(), self.decoder)
+        self.close()
+        return self.intermediate()
