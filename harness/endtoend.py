@@ -5,13 +5,14 @@ behind.
     sample -> first model (`make hello`: short training, scorer, held-out transcripts)
            -> train -> checkpoint files -> resume (the global step moves on)
            -> export (TFLite) -> transcribe the held-out set on the device runtime
-           -> float export -> scorer -> device image
+           -> float export -> scorer -> device image -> live (the device image serving the export to a socket)
 """
 import csv
 import io
 import json
 import re
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -241,9 +242,58 @@ def device_arm64(demo: Demo) -> None:
                                    "same_as_amd64": sum(a["transcript"] == b["transcript"] for a, b in zip(on_arm64, demo.on_device))}
 
 
+LIVE_URL = "ws://127.0.0.1:8080/socket"
+LIVE_SERVER_LOG = "serving the model live at http://localhost:8080/"
+
+
+def live(demo: Demo) -> None:
+    """The device image serving the export live (`--serve`, stt_device/live.py), spoken to through its socket by the
+    runtime's own client (`--connect`: the page without a microphone) and by bad clients (harness/live_client.py),
+    each in its own container in the server's network namespace. The text over the socket must be the streaming
+    CLI's with the page's 20 ms frames (`--stream 20`): the same samples in the same chunks."""
+    box, files, tag = demo.box, demo.files, demo.device_tag
+    box.run(["sox", files[0], "/data/datasets/held-out-then-silence.wav", "pad", "0", "1.5"], "sox")
+    volume = ["-v", f"{box.volume}:/data:ro"]
+    model = ["--model", demo.exported["model"], "--scorer", "/data/lm/sample/kenlm.scorer"]
+    streamed = docker_cli.docker("run", "--rm", *volume, tag, *model, "--json", "--stream", "20", *files).stdout
+    streamed = [json.loads(line)["transcript"] for line in streamed.splitlines() if line.startswith("{")]
+    server = docker_cli.docker("run", "-d", *volume, tag, *model, "--serve", "0.0.0.0:8080", "--max-streams", "2",
+                               "--idle-timeout", "3").stdout.strip()
+    beside = ["run", "--rm", "--network", f"container:{server}", *volume]
+
+    def connect(*arguments):
+        output = docker_cli.docker(*beside, tag, "--connect", LIVE_URL, "--json", *arguments, check=False)
+        return [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")] or output.stderr.strip()
+
+    try:
+        for _ in range(120):
+            if LIVE_SERVER_LOG in docker_cli.docker("logs", server).stderr:
+                break
+            time.sleep(0.5)
+        fast = connect("--pace", "0", *files)
+        with ThreadPoolExecutor(2) as pool:  # two microphones at once, in real time
+            at_once = list(pool.map(lambda path: connect(path), files[1:3]))
+        silence = connect("--pace", "0", "/data/datasets/held-out-then-silence.wav")
+        bad = docker_cli.docker(*beside, "-v", f"{REPO / 'harness' / 'live_client.py'}:/opt/live_client.py:ro",
+                                "--entrypoint", "python3", tag, "/opt/live_client.py", LIVE_URL,
+                                "--get", "/", "/worklet.js", "/no-such-page", "--bad", "text", "odd", "huge", "idle", "busy",
+                                check=False)
+        cases = [json.loads(line) for line in bad.stdout.splitlines() if line.startswith("{")]
+        after = connect("--pace", "0", files[0])
+    finally:
+        logs = docker_cli.docker("logs", server, check=False)
+        docker_cli.docker("rm", "-f", server, check=False)
+    demo.report["live"] = {
+        "server_log": logs.stderr.strip().splitlines()[:40],
+        "files": len(files), "streamed": streamed, "over_socket": fast, "at_once": at_once, "silence": silence,
+        "pages": [case for case in cases if "get" in case], "bad": [case for case in cases if "bad" in case],
+        "bad_stderr": bad.stderr.strip()[-600:], "after_bad": after}
+
+
 # The scenario, in order, in the project's container: (stage, what it does, which engines it runs under).
 EVERY_ENGINE = None
 OTHER_ENGINES = "other than the default"
+DEFAULT_ONLY = "the default"
 STAGES = [
     ("sample", sample, EVERY_ENGINE),
     ("first_model", first_model, EVERY_ENGINE),
@@ -257,6 +307,7 @@ STAGES = [
     ("device_image", device_image, EVERY_ENGINE),
     ("device", device, EVERY_ENGINE),
     ("device_arm64", device_arm64, OTHER_ENGINES),  # the default engine's arm64 run is the TFLite chapter's
+    ("live", live, DEFAULT_ONLY),  # the device runtime's server does not know which engine exported the model
 ]
 
 
@@ -279,7 +330,7 @@ def run(variant: str = "cpu", keep: bool = False, report_dir: Path = REPO / "rep
         stages.seconds["container_start"] = round(time.monotonic() - container_start, 1)
         demo = Demo(engine, project, box, report)
         for name, stage, engines in STAGES:
-            if engines == OTHER_ENGINES and engine == DEFAULT_ENGINE:
+            if (engines == OTHER_ENGINES and engine == DEFAULT_ENGINE) or (engines == DEFAULT_ONLY and engine != DEFAULT_ENGINE):
                 continue
             with stages.stage(name):
                 stage(demo)

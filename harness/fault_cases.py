@@ -27,6 +27,38 @@ bad_dataset() {
   { head -1 $SAMPLE/train.csv; echo "$dataset/wav/bad.wav,$(stat -c %s "$dataset/wav/bad.wav"),one two"; tail -n +3 $SAMPLE/train.csv; } \
     > "$dataset/train.csv"
 }
+# live_server: run base's export served live on 127.0.0.1:8090, one stream at a time (started once; the socket cases).
+live_server() {
+  if ! { [ -f /tmp/live.pid ] && alive "$(cat /tmp/live.pid)"; }; then
+    setsid playbook live --run base --serve 127.0.0.1:8090 --max-streams 1 > /tmp/live.log 2>&1 < /dev/null &
+    echo $! > /tmp/live.pid
+  fi
+  for _ in $(seq 240); do grep -q 'serving the model live' /tmp/live.log 2>/dev/null && return 0; sleep 0.25; done
+  cat /tmp/live.log; return 1
+}
+# bad_socket KIND: what a broken client sends the live server (text: a text frame; odd: 641 bytes; huge: 1 MiB in one
+# frame; busy: a second stream while one is live); prints the close the server answers with, as a client shows it.
+bad_socket() {
+  /opt/device/bin/python - "$1" <<'EOF'
+import asyncio, sys
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+async def main(kind):
+    held = await connect("ws://127.0.0.1:8090/socket") if kind == "busy" else None
+    if held:
+        await held.recv()
+    async with connect("ws://127.0.0.1:8090/socket", max_size=None) as socket:
+        try:
+            await socket.recv()
+            await socket.send({"text": "hello", "odd": b"\0" * 641, "huge": b"\0" * (1 << 20)}[kind])
+            while True:
+                await socket.recv()
+        except ConnectionClosed as closed:
+            print("error: the server closed the connection: {} {}".format(closed.rcvd.code, closed.rcvd.reason))
+            sys.exit(2)
+asyncio.run(main(sys.argv[1]))
+EOF
+}
 # alive PID: the process runs (a zombie does not: nothing in the container reaps orphans, so kill -0 would say yes).
 alive() { local state; state=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$state" ] && [ "${state:0:1}" != Z ]; }
 # start_killable COMMAND...: run it in its own process group, in the background; KILLABLE is its pid.
@@ -149,6 +181,8 @@ def csv_case(name, fault, edit, expect):
                 then="playbook check-dataset $SAMPLE > /dev/null")
 
 
+# A good client of the live server: a file spoken into it, its transcript printed (the server is still serving).
+LIVE_CLIENT = "/opt/device/bin/python -m stt_device --connect ws://127.0.0.1:8090/socket --pace 0 $GOOD_WAV | grep -q ."
 DATA_CASES = [
     csv_case("not UTF-8", "a Latin-1 transcript in train.csv", r"printf 'x.wav,100,caf\xe9\n' >> $CSV",
              r"^error: /data/datasets/csv/train\.csv.*(UTF-8|utf-8)"),
@@ -183,6 +217,24 @@ DATA_CASES = [
     Case("a model that is not TFLite", "`transcribe --model` given a text file",
          setup="cp /etc/os-release /data/not-a-model.tflite", command="playbook transcribe --model /data/not-a-model.tflite $GOOD_WAV",
          expect=r"^error: /data/not-a-model\.tflite", then="playbook transcribe --run base $GOOD_WAV"),
+    # --- the live server's socket (stt_device/live.py): each bad client is closed with its reason; the next client,
+    # a good one, gets its transcript from the same server ---
+    Case("live: a text frame", "a text frame to the live server's socket", setup="live_server", command="bad_socket text",
+         expect=r"^error: the server closed the connection: 1003 send audio as binary frames of 16-bit mono PCM",
+         then=LIVE_CLIENT),
+    Case("live: an odd-length frame", "a binary frame of 641 bytes to the live server", setup="live_server",
+         command="bad_socket odd", expect=r"^error: the server closed the connection: 1007 a frame of 641 bytes",
+         then=LIVE_CLIENT),
+    Case("live: a frame over the limit", "1 MiB in one frame to the live server (its limit: 64 KiB)", setup="live_server",
+         command="bad_socket huge", expect=r"^error: the server closed the connection: 1009 .*exceeds limit of 65536 bytes",
+         then=LIVE_CLIENT),
+    Case("live: one stream past the cap", "a second stream while one is live, with --max-streams 1", setup="live_server",
+         command="bad_socket busy", expect=r"^error: the server closed the connection: 1013 busy: this server takes 1 stream",
+         then=LIVE_CLIENT),
+    Case("live: a client killed mid-sentence", "SIGKILL to `--connect` 1 s into speaking a 2 s file into the live server",
+         setup="live_server", command="start_killable /opt/device/bin/python -m stt_device --connect "
+                                      "ws://127.0.0.1:8090/socket $GOOD_WAV && kill_when '[ \"$(ps -o etimes= -p $KILLABLE)\" -ge 1 ]'",
+         then=LIVE_CLIENT),
 ]
 
 

@@ -9,7 +9,7 @@ import pytest
 from harness import chapters, images, model_bounds as bounds
 from harness.bake import TEMPLATE, bake
 
-CHAPTERS = ["augmentation", "checkpoints", "cloud", "data", "environment", "hyperparameters", "scorer", "tflite"]
+CHAPTERS = ["augmentation", "checkpoints", "cloud", "data", "environment", "hyperparameters", "live", "scorer", "tflite"]
 
 
 DEEPSPEECH_CHAPTERS = chapters.SECOND_ENGINE_CHAPTERS
@@ -124,6 +124,25 @@ def test_device_images_transcribe_the_held_out_set(report, unavailable):
 
 
 @pytest.mark.container
+@pytest.mark.container
+def test_the_live_chapter_serves_the_model_and_hears_a_file_as_it_is_spoken(report):
+    """`make live` in the container, spoken to in real time by `--connect`: a partial before the audio ends (the
+    file is 2.2 s), the final text within half a second of the end of the audio (issue 28's bound, 2 cores); the
+    device image's server (amd64) writes the same text."""
+    metrics = report["live"]["metrics"]
+    assert 0 < metrics["first_partial_s"] < 2.2, metrics
+    assert 0 <= metrics["final_latency_s"] <= 0.5, metrics
+    assert metrics["amd64_text"] == metrics["text"], "the device image's server must write what the dev container's does"
+
+
+@pytest.mark.container
+def test_the_arm64_device_image_serves_the_model_live(report, unavailable):
+    skipped = [block["reason"] for block in report["live"]["skipped_blocks"] if "arm64_text" in block["metrics"]]
+    if skipped:
+        unavailable(f"the arm64 block did not run: {skipped[0]}")
+    assert report["live"]["metrics"]["arm64_text"] == report["live"]["metrics"]["text"], report["live"]["metrics"]
+
+
 def test_every_augmentation_trains_and_previews(report):
     """Every augmentation at once trains for an epoch; each one changes what the model gets; p=0 changes nothing."""
     metrics = report["augmentation"]["metrics"]

@@ -152,3 +152,50 @@ def test_float_export_and_model_card(report):
     assert "dynamic-range quantised" in card and "n_hidden 192" in card
     assert "26 MFCCs per 32.0 ms window, every 20.0 ms" in card
     assert "28 labels" in card
+
+
+def live_of(report):
+    if report["engine"]["name"] != DEFAULT_ENGINE:
+        pytest.skip("the live server runs under the default engine only: it reads the export, not the engine "
+                    "(harness/endtoend.py, STAGES)")
+    return report["live"]
+
+
+def test_the_live_socket_writes_the_streaming_clis_text(report):
+    """The page's protocol (20 ms frames of 16-bit PCM, an empty frame to stop) over a real socket to the device
+    image: the same text as `--stream 20`, file by file, on one connection."""
+    live = live_of(report)
+    assert [result["transcript"] for result in live["over_socket"]] == live["streamed"], live["over_socket"]
+    assert {result["reason"] for result in live["over_socket"]} == {"stop"}
+
+
+def test_two_live_microphones_at_once_each_get_their_own_text_as_they_speak(report):
+    live = live_of(report)
+    for (result,), expected in zip(live["at_once"], live["streamed"][1:3]):
+        assert result["transcript"] == expected, result
+        assert result["first_partial_s"] is not None and result["first_partial_s"] < result["audio_seconds"], result
+        assert result["final_latency_s"] < 2.0, result
+
+
+def test_a_pause_ends_a_live_utterance_and_the_page_is_served(report):
+    live = live_of(report)
+    (silence,) = live["silence"]
+    assert (silence["reason"], silence["transcript"]) == ("silence", live["streamed"][0]), silence
+    pages = {page["get"]: page for page in live["pages"]}
+    assert pages["/"]["status"] == 200 and pages["/"]["type"].startswith("text/html"), pages
+    assert pages["/worklet.js"]["status"] == 200 and "javascript" in pages["/worklet.js"]["type"], pages
+    assert pages["/no-such-page"]["status"] == 404, pages
+
+
+def test_bad_live_clients_get_a_close_reason_and_the_server_goes_on(report):
+    live = live_of(report)
+    closed = {case["bad"]: case for case in live["bad"]}
+    assert {kind: case.get("close_code") for kind, case in closed.items()} == {
+        "text": 1003, "odd": 1007, "huge": 1009, "idle": 1008, "busy": 1013}, (live["bad"], live["bad_stderr"])
+    assert "binary frames of 16-bit mono PCM" in closed["text"]["close_reason"]
+    assert "641 bytes" in closed["odd"]["close_reason"]
+    assert "no audio for 3 s" in closed["idle"]["close_reason"]
+    assert closed["busy"]["accepted_before"] == 2 and "--max-streams" in closed["busy"]["close_reason"]
+    assert [result["transcript"] for result in live["after_bad"]] == live["streamed"][:1]
+    log = "\n".join(live["server_log"])
+    assert "every interface: anyone who can reach this port can use the model" in log and "Traceback" not in log, log

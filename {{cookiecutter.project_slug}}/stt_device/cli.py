@@ -35,7 +35,7 @@ def main(argv=None):
     parser.add_argument("--csv", metavar="CSV",
                         help="also transcribe every row of an engine CSV (wav_filename, transcript) and score the text "
                              "against its transcripts: CER, WER and the real-time factor, last")
-    parser.add_argument("--model", required=True, help="path to output_graph.tflite")
+    parser.add_argument("--model", help="path to output_graph.tflite (needed for all but --connect)")
     parser.add_argument("--alphabet", help="alphabet.txt (default: the one embedded in the model)")
     parser.add_argument("--json", action="store_true", help="print one JSON object per file")
     decoding.add_options(parser, scorer_help="a .scorer package: beam search with its language model and vocabulary",
@@ -48,9 +48,40 @@ def main(argv=None):
                              "whenever it changes (intermediate results), then the final text")
     parser.add_argument("--describe", action="store_true",
                         help="print what the model is (interface, feature settings, width, alphabet) as JSON")
+    parser.add_argument("--serve", metavar="[HOST:]PORT",
+                        help="serve the model live: a page that transcribes the microphone as you speak, and its "
+                             "WebSocket (stt_device/live.py); PORT alone listens on this machine only")
+    parser.add_argument("--max-streams", dest="max_streams", type=int, default=4, metavar="N",
+                        help="--serve: live streams at once; more are refused (default: %(default)s)")
+    parser.add_argument("--final-after-silence", dest="final_after_silence", type=float, default=1.0, metavar="S",
+                        help="--serve: an utterance is final after S seconds of silence (0: only when the page "
+                             "stops; default: %(default)s)")
+    parser.add_argument("--idle-timeout", dest="idle_timeout", type=float, default=60.0, metavar="S",
+                        help="--serve: a connection that sends no audio for S seconds is closed (default: %(default)s)")
+    parser.add_argument("--connect", metavar="URL",
+                        help="speak FILEs into a running --serve at URL (ws://HOST:PORT/socket), each an utterance, "
+                             "and print its partial and final texts: the page without a microphone")
+    parser.add_argument("--pace", type=float, default=1.0,
+                        help="--connect: 1 sends the audio in real time, as a microphone does; 0 as fast as the "
+                             "server takes it (default: %(default)s)")
     args = parser.parse_args(argv)
-    if not args.files and not args.describe and not args.csv:
-        parser.error("give the audio files to transcribe (or --csv, or --describe)")
+    if args.connect:
+        if not args.files:
+            parser.error("--connect needs the audio files to speak into the server")
+        try:
+            from .live import speak
+            return speak(args.connect, args.files, args.stream or 20, args.pace, args.json)
+        except UserError as error:
+            print("error: {}".format(error), file=sys.stderr)
+            return 2
+    if not args.model:
+        parser.error("give the model: --model path/to/output_graph.tflite")
+    if not args.files and not args.describe and not args.csv and not args.serve:
+        parser.error("give the audio files to transcribe (or --csv, --describe or --serve)")
+    if args.max_streams < 1:
+        parser.error("--max-streams takes at least 1")
+    if args.idle_timeout <= 0 or args.final_after_silence < 0:
+        parser.error("--idle-timeout takes a number of seconds above 0, --final-after-silence 0 or more")
     if args.stream is not None and args.stream < 1:
         parser.error("--stream takes a chunk length in milliseconds, at least 1")
     try:
@@ -64,6 +95,9 @@ def main(argv=None):
         if args.describe:
             print(json.dumps(model.describe()), flush=True)
         decoder = make_decoder(model.labels, args.scorer, args.beam_width, args.alpha, args.beta, parse_hot_words(args.hot_words))
+        if args.serve:
+            from .live import serve
+            return serve(model, decoder, args.serve, args.max_streams, args.final_after_silence, args.idle_timeout)
         for path in paths:
             audio = convert(path, read_wav(path), model.sample_rate, report=lambda text: print(text, file=sys.stderr))
             rate = model.sample_rate

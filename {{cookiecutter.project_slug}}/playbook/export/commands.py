@@ -1,5 +1,6 @@
 """The TFLite chapter's commands (docs/tflite.md): an export of a checkpoint, transcribing with it on the device
-runtime, and the device decoder checked against the engine's."""
+runtime (from files, or live from a microphone: the Try it live chapter, docs/live.md), and the device decoder
+checked against the engine's."""
 from stt_device.decoding import DEFAULT_BEAM_WIDTH, parse_hot_words
 
 from ..commands import Command, checkpoint_option, decoder_options, show
@@ -40,6 +41,28 @@ def _transcribe(args):
                beam_width=args.beam_width, alpha=args.alpha, beta=args.beta, hot_words=args.hot_words)
 
 
+def _live_arguments(parser):
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--run", help="use the run's newest export")
+    source.add_argument("--model", help="path to an output_graph.tflite")
+    parser.add_argument("--serve", default="8080", metavar="[HOST:]PORT",
+                        help="where to listen: PORT alone is this machine only; 0.0.0.0:PORT every interface, which "
+                             "a container needs for its published port (default: %(default)s)")
+    parser.add_argument("--max-streams", dest="max_streams", type=int, metavar="N",
+                        help="live streams at once; more are refused (default: the device runtime's, 4)")
+    parser.add_argument("--final-after-silence", dest="final_after_silence", type=float, metavar="S",
+                        help="an utterance is final after S seconds of silence; 0: only when the page stops "
+                             "(default: the device runtime's, 1.0)")
+    decoder_options(parser, "{} with a scorer; without one, greedy decoding".format(DEFAULT_BEAM_WIDTH))
+
+
+def _live(args):
+    from .device import live
+    live(args.serve, model=args.model, run=args.run, max_streams=args.max_streams,
+         final_after_silence=args.final_after_silence, scorer=args.scorer, beam_width=args.beam_width,
+         alpha=args.alpha, beta=args.beta, hot_words=args.hot_words)
+
+
 def _parity_arguments(parser):
     parser.add_argument("files", nargs="+", metavar="FILE")
     parser.add_argument("--run", required=True, help="the run whose alphabet (and newest export) to use")
@@ -60,6 +83,8 @@ def _parity(args):
 COMMANDS = [
     Command("export", "export a checkpoint to TFLite", _export_arguments, _export, writes_data=True),
     Command("transcribe", "transcribe WAV files with an exported model (no TensorFlow)", _transcribe_arguments, _transcribe),
+    Command("live", "serve an exported model live: a page that transcribes the microphone as you speak (docs/live.md)",
+            _live_arguments, _live),
     Command("decoder-parity", "the device decoder's text against the engine decoder's, on the same probabilities",
             _parity_arguments, _parity),
 ]
