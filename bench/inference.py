@@ -21,7 +21,7 @@ import sys
 import textwrap
 
 import figures as bench_figures
-from sample_container import sample_container
+from sample_container import exported_widths, sample_container
 
 from harness import parsing
 
@@ -61,18 +61,10 @@ def device_rtf(box, model, files):
 def main() -> int:
     rows = []
     with sample_container("bench-inference") as box:
-        box.run(["bash", "-c", "mkdir -p /data/datasets/tiny && cd /data/datasets/tiny && ln -s ../sample/wav wav "
-                               "&& head -9 ../sample/train.csv > train.csv && head -4 ../sample/dev.csv > dev.csv "
-                               "&& cp ../sample/alphabet.txt ."], "tiny dataset")
-        runs = {192: ("sample model, n_hidden 192", ["--run", "small", "--set", "epochs=12"]),
-                2048: ("n_hidden 2048 (1 epoch, 8 utterances)", ["--run", "wide", "--set", "epochs=1", "--set", "n_hidden=2048",
-                                                                 "--dataset", "/data/datasets/tiny"])}
         threads = int(box.run(["/opt/device/bin/python", "-c", "from stt_device.model import NUM_THREADS; print(NUM_THREADS)"],
                               "threads", stream=False).strip())
         files = box.run(["bash", "-c", FILES], "files", stream=False).split()
-        for width, (name, arguments) in runs.items():
-            box.run(["playbook", "train", *arguments], f"train {name}", stream=False)
-            exported = parsing.last_json(box.run(["playbook", "export", "--run", arguments[1]], "export", stream=False))
+        for width, name, exported in exported_widths(box):
             device = device_rtf(box, exported["model"], files)
             engine = parsing.last_json(box.run(["python", "-c", ENGINE_TIMING, exported["model"], *files], "engine",
                                                 stream=False))

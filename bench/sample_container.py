@@ -22,3 +22,25 @@ def sample_container(name: str):
     with ProjectContainer(tag, project, project.name) as box:
         box.run(["make", "sample"], "sample")
         yield box
+
+
+# The two widths the speed benchmarks compare: the sample model, and a release-width one trained just enough to
+# export (its weights are as good as random, which is fine for timing).
+WIDTHS = {192: ("sample model, n_hidden 192", ["--run", "small", "--set", "epochs=12"]),
+          2048: ("n_hidden 2048 (1 epoch, 8 utterances)", ["--run", "wide", "--set", "epochs=1", "--set", "n_hidden=2048",
+                                                           "--dataset", "/data/datasets/tiny"])}
+
+
+def exported_widths(box) -> list[tuple[int, str, dict]]:
+    """Each of WIDTHS trained on the sample (the wide one on 8 utterances) and exported, quantised:
+    (n_hidden, name, export's JSON)."""
+    from harness import parsing
+    box.run(["bash", "-c", "mkdir -p /data/datasets/tiny && cd /data/datasets/tiny && ln -s ../sample/wav wav "
+                           "&& head -9 ../sample/train.csv > train.csv && head -4 ../sample/dev.csv > dev.csv "
+                           "&& cp ../sample/alphabet.txt ."], "tiny dataset")
+    exported = []
+    for width, (name, arguments) in WIDTHS.items():
+        box.run(["playbook", "train", *arguments], f"train {name}", stream=False)
+        exported.append((width, name, parsing.last_json(box.run(["playbook", "export", "--run", arguments[1]], "export",
+                                                                stream=False))))
+    return exported
