@@ -78,3 +78,18 @@ def test_the_cpu_image_is_amd64_wherever_it_is_built(project):
     config = json.loads(re.sub(r"^\s*//.*$", "", (project / ".devcontainer" / "cpu" / "devcontainer.json").read_text(), flags=re.M))
     assert "--platform=linux/amd64" in config["runArgs"]
     assert "docker run -it --rm --platform linux/amd64 " in (project / "README.md").read_text()
+
+
+def test_every_place_that_names_a_first_command_names_make_hello(project):
+    """One first command (issue 27): the dev containers' Ready line, the chapters' index and the README's first
+    session each name `make hello` before any other make target."""
+    import json5
+    places = {f".devcontainer/{variant}/devcontainer.json": json5.loads(
+        (project / ".devcontainer" / variant / "devcontainer.json").read_text())["postCreateCommand"]
+        for variant in ("cpu", "gpu") if (project / ".devcontainer" / variant).is_dir()}
+    places["docs/README.md"] = (project / "docs" / "README.md").read_text()
+    readme = (project / "README.md").read_text()
+    places["README.md, its first session"] = readme[readme.index("Start with"):]
+    for place, text in places.items():
+        first = re.search(r"`make ([a-z-]+)", text)
+        assert first and first.group(1) == "hello", f"{place} names `make {first.group(1) if first else '?'}` first"
