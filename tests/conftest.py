@@ -122,6 +122,12 @@ def pytest_collection_modifyitems(config, items):
     def is_container(item):
         return any(item.get_closest_marker(mark) for mark in CONTAINER_MARKS)
 
+    # A test that reaches Docker through its fixtures but lacks the mark would run among the host tests, in the
+    # other lane too, and start a second copy of a lane's module fixture beside the first.
+    unmarked = [item.nodeid for item in items if "docker_engine" in item.fixturenames and not is_container(item)]
+    if unmarked:
+        raise pytest.UsageError("these tests use Docker through their fixtures but are not marked container: "
+                                + ", ".join(unmarked))
     host = [item for item in items if not is_container(item)]
     container = [item for item in items if is_container(item)]
     placed = {item: _lane_position(stage_of(item)) for item in container}

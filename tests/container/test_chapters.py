@@ -124,7 +124,6 @@ def test_device_images_transcribe_the_held_out_set(report, unavailable):
 
 
 @pytest.mark.container
-@pytest.mark.container
 def test_the_live_chapter_serves_the_model_and_hears_a_file_as_it_is_spoken(report):
     """`make live` in the container, spoken to in real time by `--connect`: a partial before the audio ends (the
     file is 2.2 s), the final text within half a second of the end of the audio (issue 28's bound, 2 cores); the
@@ -143,6 +142,7 @@ def test_the_arm64_device_image_serves_the_model_live(report, unavailable):
     assert report["live"]["metrics"]["arm64_text"] == report["live"]["metrics"]["text"], report["live"]["metrics"]
 
 
+@pytest.mark.container
 def test_every_augmentation_trains_and_previews(report):
     """Every augmentation at once trains for an epoch; each one changes what the model gets; p=0 changes nothing."""
     metrics = report["augmentation"]["metrics"]
