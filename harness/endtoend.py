@@ -270,6 +270,9 @@ def live(demo: Demo) -> None:
             if LIVE_SERVER_LOG in docker_cli.docker("logs", server).stderr:
                 break
             time.sleep(0.5)
+        else:
+            raise HarnessError(f"the device image's live server did not start in 60 s: "
+                               f"{docker_cli.docker('logs', server, check=False).stderr.strip()[-800:]}")
         fast = connect("--pace", "0", *files)
         with ThreadPoolExecutor(2) as pool:  # two microphones at once, in real time
             at_once = list(pool.map(lambda path: connect(path), files[1:3]))

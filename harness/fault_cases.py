@@ -37,28 +37,9 @@ live_server() {
   cat /tmp/live.log; return 1
 }
 # bad_socket KIND: what a broken client sends the live server (text: a text frame; odd: 641 bytes; huge: 1 MiB in one
-# frame; busy: a second stream while one is live); prints the close the server answers with, as a client shows it.
-bad_socket() {
-  /opt/device/bin/python - "$1" <<'EOF'
-import asyncio, sys
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
-async def main(kind):
-    held = await connect("ws://127.0.0.1:8090/socket") if kind == "busy" else None
-    if held:
-        await held.recv()
-    async with connect("ws://127.0.0.1:8090/socket", max_size=None) as socket:
-        try:
-            await socket.recv()
-            await socket.send({"text": "hello", "odd": b"\0" * 641, "huge": b"\0" * (1 << 20)}[kind])
-            while True:
-                await socket.recv()
-        except ConnectionClosed as closed:
-            print("error: the server closed the connection: {} {}".format(closed.rcvd.code, closed.rcvd.reason))
-            sys.exit(2)
-asyncio.run(main(sys.argv[1]))
-EOF
-}
+# frame; busy: a second stream while one is live), by harness/live_client.py (faults.py copies it into the box);
+# prints the close the server answers with, as a client shows it.
+bad_socket() { /opt/device/bin/python /tmp/live_client.py ws://127.0.0.1:8090/socket --say --bad "$1"; }
 # alive PID: the process runs (a zombie does not: nothing in the container reaps orphans, so kill -0 would say yes).
 alive() { local state; state=$(ps -o stat= -p "$1" 2>/dev/null); [ -n "$state" ] && [ "${state:0:1}" != Z ]; }
 # start_killable COMMAND...: run it in its own process group, in the background; KILLABLE is its pid.

@@ -175,6 +175,9 @@ def run(engine: str | None = None, report_dir: Path = REPO / "reports", only: li
         code, output = bash(box, PREPARE)
         if code != 0:
             raise HarnessError(f"preparing the fault matrix failed: {output.strip()[-800:]}")
+        # The socket cases' bad client (fault_cases.bad_socket), the one the demo's live stage uses.
+        docker_cli.docker("cp", str(REPO / "harness" / "live_client.py"),
+                          f"{box.container.get_wrapped_container().id}:/tmp/live_client.py")
         results += [run_case(box, case) for case in main_cases]
         if small_cases:
             # The same project with a 300 MB tmpfs as /data, holding a copy of what the main volume made.

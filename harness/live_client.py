@@ -5,11 +5,15 @@ are (the device image's python3 with websockets), beside the server; prints one 
     live_client.py URL --bad KIND...   text, odd (an odd number of bytes), huge (1 MiB in one frame), idle (sends
                                        nothing), busy (keeps connecting until refused): the close code and reason
     live_client.py URL --get PATH...   the HTTP status, size and type of what the server answers at PATH
+    live_client.py URL --say --bad KIND  the close as a client shows it: `error: the server closed the connection:
+                                       CODE REASON` (exit 2), the line the fault matrix checks
 
-Used by the demo's live stage (harness/endtoend.py). Standard library and websockets only."""
+Used by the demo's live stage (harness/endtoend.py) and the fault matrix's socket cases (harness/fault_cases.py).
+Standard library and websockets only."""
 import argparse
 import asyncio
 import json
+import sys
 import urllib.error
 import urllib.request
 
@@ -58,11 +62,19 @@ async def main():
     parser.add_argument("url")
     parser.add_argument("--bad", nargs="+", choices=sorted(PAYLOADS) + ["busy"], default=[])
     parser.add_argument("--get", nargs="+", default=[])
+    parser.add_argument("--say", action="store_true", help="each close as one `error:` line; exit 2 once closed")
     args = parser.parse_args()
     for path in args.get:
         print(json.dumps(get(args.url, path)), flush=True)
     for kind in args.bad:
-        print(json.dumps(await bad(args.url, kind)), flush=True)
+        case = await bad(args.url, kind)
+        if not args.say:
+            print(json.dumps(case), flush=True)
+        elif "close_code" in case:
+            print("error: the server closed the connection: {} {}".format(case["close_code"], case["close_reason"]))
+            sys.exit(2)
+        else:
+            sys.exit("the server did not close the connection after {} input".format(kind))
 
 
 if __name__ == "__main__":

@@ -65,16 +65,9 @@ def main(argv=None):
                         help="--connect: 1 sends the audio in real time, as a microphone does; 0 as fast as the "
                              "server takes it (default: %(default)s)")
     args = parser.parse_args(argv)
-    if args.connect:
-        if not args.files:
-            parser.error("--connect needs the audio files to speak into the server")
-        try:
-            from .live import speak
-            return speak(args.connect, args.files, args.stream or 20, args.pace, args.json)
-        except UserError as error:
-            print("error: {}".format(error), file=sys.stderr)
-            return 2
-    if not args.model:
+    if args.connect and not args.files:
+        parser.error("--connect needs the audio files to speak into the server")
+    if not args.model and not args.connect:
         parser.error("give the model: --model path/to/output_graph.tflite")
     if not args.files and not args.describe and not args.csv and not args.serve:
         parser.error("give the audio files to transcribe (or --csv, --describe or --serve)")
@@ -90,6 +83,9 @@ def main(argv=None):
         paths = list(args.files) + list(references)
         for path in paths:
             check_audio(path)
+        if args.connect:
+            from .live import speak
+            return speak(args.connect, paths, args.stream or 20, args.pace, args.json)
         rates, audio_total, compute_total = ErrorRates(), 0.0, 0.0
         model = TfliteModel(args.model, args.alphabet)
         if args.describe:

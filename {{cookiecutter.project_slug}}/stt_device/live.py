@@ -135,8 +135,8 @@ class Utterance:
         sessions, rate = self.sessions, self.sessions.model.sample_rate
         await sessions.call(self.stream.feed, samples)
         self.samples += len(samples)
-        loud = len(samples) and 20 * math.log10(max(float(np.sqrt(np.mean(samples.astype(np.float64) ** 2))), 1.0) / 32768.0)
-        if len(samples) and loud > SILENCE_DBFS:
+        rms = float(np.sqrt(np.mean(samples.astype(np.float64) ** 2)))  # never empty: an empty frame is a stop
+        if 20 * math.log10(max(rms, 1.0) / 32768.0) > SILENCE_DBFS:
             self.heard, self.silent = self.heard + len(samples), 0
         else:
             self.silent += len(samples)
@@ -199,11 +199,16 @@ async def _serve(sessions, host, port, ready):
         await server.serve_forever()
 
 
-def serve(model, decoder, address, max_streams=DEFAULT_MAX_STREAMS, final_after_silence=1.0, idle_s=IDLE_S):
+def _require_websockets(option):
     try:
-        import websockets  # noqa: F401  (the live server's one extra package)
+        import websockets  # noqa: F401  (the live server's and client's one extra package)
     except ImportError:
-        raise UserError("--serve needs the websockets package (docker/requirements.device.txt): pip install websockets")
+        raise UserError("{} needs the websockets package (docker/requirements.device.txt): pip install websockets"
+                        .format(option))
+
+
+def serve(model, decoder, address, max_streams=DEFAULT_MAX_STREAMS, final_after_silence=1.0, idle_s=IDLE_S):
+    _require_websockets("--serve")
     host, port = parse_address(address)
     sessions = Sessions(model, decoder, max_streams, final_after_silence, idle_s)
     try:
@@ -273,10 +278,7 @@ async def _utterance(socket, path, pcm, rate, frame_ms, pace):
 
 def speak(url, paths, frame_ms=FRAME_MS, pace=1.0, as_json=False):
     """--connect: PATHS spoken into the live server at URL; its partial and final texts printed."""
-    try:
-        import websockets  # noqa: F401
-    except ImportError:
-        raise UserError("--connect needs the websockets package (docker/requirements.device.txt): pip install websockets")
+    _require_websockets("--connect")
 
     def show(result):
         if as_json:
