@@ -3,11 +3,16 @@
     python bench/inference.py            (or: make bench-inference)
 
 In the project's CPU container: the sample corpus; a 12-epoch n_hidden 192 run (the sample
-model) and a 1-epoch n_hidden 2048 run on 8 utterances (release width; its weights are as good
-as random, which is fine for timing); both exported (quantised). Then, on the 20 dev and test
-files, seconds of model inference (features + acoustic model, no decoding) per second of audio:
+model) and the same model in a checkpoint of the 0.9.3 release's shape (n_hidden 2048,
+harness/release_shaped.py: the release's size and cost, the sample model's text); both exported
+(quantised). Then, on the 20 dev and test files, seconds of model inference (features + acoustic
+model, no decoding) per second of audio:
 
-- device runtime: stt_device on ai-edge-litert 2.1.6 (TFLite's own kernels), CPython 3.11, no TensorFlow;
+- device runtime: stt_device on ai-edge-litert 2.1.6 (TFLite's own kernels, the default), CPython 3.11,
+  no TensorFlow;
+- device runtime, `--xnnpack`: the same on LiteRT's XNNPACK delegate, with what it changes against
+  TFLite's own kernels: frames whose most likely label differs, the largest probability difference,
+  files whose greedy text differs;
 - engine, TFLite in TensorFlow 1.15: the same driver code on tf.lite.Interpreter (CPython 3.7);
 - engine, native client: Coqui STT 1.4.0's C++ client (TFLite 2.9), beam width 1 so that
   its decoding costs next to nothing; it cannot run the model without decoding.
@@ -51,11 +56,27 @@ ENGINE_TIMING = textwrap.dedent("""
 """)
 
 
-def device_rtf(box, model, files):
-    lines = box.run(["playbook", "transcribe", "--model", model, "--json", *files], "device", stream=False).splitlines()
+# Runs in the device runtime's interpreter: what XNNPACK's probabilities change against TFLite's own kernels'.
+KERNEL_PARITY = textwrap.dedent("""
+    import json, pathlib, sys
+    import numpy as np
+    tflite, xnnpack = (sorted(pathlib.Path(folder).glob("*.npy")) for folder in sys.argv[1:3])
+    pairs = [(np.load(str(a)), np.load(str(b))) for a, b in zip(tflite, xnnpack)]
+    print(json.dumps({"frames": sum(len(a) for a, _ in pairs),
+                      "argmax_differences": int(sum((a.argmax(1) != b.argmax(1)).sum() for a, b in pairs)),
+                      "max_probability_difference": float(max(np.abs(a - b).max() for a, b in pairs))}))
+""")
+
+
+def device_run(box, model, files, kernels):
+    """The device runtime on FILES with its default kernels or XNNPACK's: seconds of inference per second of audio,
+    the texts, the probabilities kept in /tmp/probs-KERNELS."""
+    flags = ["--xnnpack"] if kernels == "xnnpack" else []
+    lines = box.run(["/opt/device/bin/python", "-m", "stt_device", "--model", model, "--json", *flags,
+                     "--probs-out", f"/tmp/probs-{kernels}", *files], f"device, {kernels}", stream=False).splitlines()
     results = [json.loads(line) for line in lines if line.startswith("{")]
     audio = sum(item["audio_seconds"] for item in results)
-    return sum(item["inference_seconds"] for item in results) / audio
+    return sum(item["inference_seconds"] for item in results) / audio, [item["transcript"] for item in results]
 
 
 def main() -> int:
@@ -65,24 +86,41 @@ def main() -> int:
                               "threads", stream=False).strip())
         files = box.run(["bash", "-c", FILES], "files", stream=False).split()
         for width, name, exported in exported_widths(box):
-            device = device_rtf(box, exported["model"], files)
+            box.run(["rm", "-rf", "/tmp/probs-tflite", "/tmp/probs-xnnpack"], "clean", stream=False)
+            device, texts = device_run(box, exported["model"], files, "tflite")
+            xnnpack, xnnpack_texts = device_run(box, exported["model"], files, "xnnpack")
+            parity = parsing.last_json(box.run(["/opt/device/bin/python", "-c", KERNEL_PARITY, "/tmp/probs-tflite",
+                                                "/tmp/probs-xnnpack"], "kernel parity", stream=False))
+            parity["same_text"] = sum(a == b for a, b in zip(texts, xnnpack_texts))
             engine = parsing.last_json(box.run(["python", "-c", ENGINE_TIMING, exported["model"], *files], "engine",
                                                 stream=False))
-            rows.append((width, name, exported["model_bytes"], device, engine["tf_lite_rtf"], engine["native_rtf"]))
+            rows.append((width, name, exported["model_bytes"], device, xnnpack, engine["tf_lite_rtf"], engine["native_rtf"],
+                         parity))
     machine = bench_figures.machine()
     print(f"\n{machine}; {len(files)} files, {engine['audio_seconds']:.1f} s of audio; seconds of inference per second of "
           f"audio; {threads} interpreter threads for the device runtime and the native client.\n")
-    print("| model | TFLite bytes | device runtime | engine, TF 1.15 tf.lite | engine, native client (beam 1) "
-          "| device / tf.lite | device / native |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for _, name, size, device, tf_lite, native in rows:
-        print(f"| {name} | {size:,} | {device:.4f} | {tf_lite:.4f} | {native:.4f} | {device / tf_lite:.2f} | {device / native:.2f} |")
+    print("| model | TFLite bytes | device runtime | device, --xnnpack | engine, TF 1.15 tf.lite | engine, native client "
+          "(beam 1) | device / native | device --xnnpack / native |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for _, name, size, device, xnnpack, tf_lite, native, _ in rows:
+        print(f"| {name} | {size:,} | {device:.4f} | {xnnpack:.4f} | {tf_lite:.4f} | {native:.4f} | {device / native:.2f} "
+              f"| {xnnpack / native:.2f} |")
+    print("\nWhat --xnnpack changes against TFLite's own kernels (which agree with the native client's to 1e-5):\n")
+    print("| model | frames whose most likely label differs | largest probability difference | same greedy text |")
+    print("|---|---:|---:|---:|")
+    for _, name, _, _, _, _, _, parity in rows:
+        print(f"| {name} | {parity['argmax_differences']} of {parity['frames']} | {parity['max_probability_difference']:.3f} "
+              f"| {parity['same_text']} of {len(files)} |")
     figures = {"machine": machine, "files": len(files), "audio_seconds": round(engine["audio_seconds"], 2), "threads": threads,
-               "device_over_native": {str(width): round(device / native, 3) for width, _, _, device, _, native in rows},
-               "device_over_tf_lite": {str(width): round(device / tf_lite, 3) for width, _, _, device, tf_lite, _ in rows},
-               "seconds_per_audio_second": {str(width): {"device": round(device, 5), "tf_lite": round(tf_lite, 5),
-                                                         "native": round(native, 5), "model_bytes": size}
-                                            for width, _, size, device, tf_lite, native in rows}}
+               "device_over_native": {str(width): round(device / native, 3) for width, _, _, device, _, _, native, _ in rows},
+               "device_xnnpack_over_native": {str(width): round(xnnpack / native, 3)
+                                              for width, _, _, _, xnnpack, _, native, _ in rows},
+               "device_over_tf_lite": {str(width): round(device / tf_lite, 3) for width, _, _, device, _, tf_lite, _, _ in rows},
+               "seconds_per_audio_second": {str(width): {"device": round(device, 5), "device_xnnpack": round(xnnpack, 5),
+                                                         "tf_lite": round(tf_lite, 5), "native": round(native, 5),
+                                                         "model_bytes": size}
+                                            for width, _, size, device, xnnpack, tf_lite, native, _ in rows},
+               "xnnpack_against_tflite_kernels": {str(width): parity for width, *_, parity in rows}}
     bench_figures.write("inference", figures)
     return 0
 

@@ -41,6 +41,9 @@ def main(argv=None):
     decoding.add_options(parser, scorer_help="a .scorer package: beam search with its language model and vocabulary",
                          beam_help="beam width (default with --scorer: {}; without either: greedy decoding)".format(
                              DEFAULT_BEAM_WIDTH))
+    parser.add_argument("--xnnpack", action="store_true",
+                        help="run the model on LiteRT's XNNPACK kernels: about twice as fast, but the text may differ "
+                             "from the native client's on some files (see `playbook decoder-parity --xnnpack`)")
     parser.add_argument("--probs-out", dest="probs_out", metavar="DIR",
                         help="also save each file's per-frame probabilities as DIR/<file stem>.npy")
     parser.add_argument("--stream", type=int, metavar="MS",
@@ -87,7 +90,7 @@ def main(argv=None):
             from .live import speak
             return speak(args.connect, paths, args.stream or 20, args.pace, args.json)
         rates, audio_total, compute_total = ErrorRates(), 0.0, 0.0
-        model = TfliteModel(args.model, args.alphabet)
+        model = TfliteModel(args.model, args.alphabet, xnnpack=args.xnnpack)
         if args.describe:
             print(json.dumps(model.describe()), flush=True)
         decoder = make_decoder(model.labels, args.scorer, args.beam_width, args.alpha, args.beta, parse_hot_words(args.hot_words))

@@ -25,21 +25,23 @@ BLANK_IS_LAST = True  # CTC blank is the extra class after the alphabet's labels
 NUM_THREADS = 4
 
 
-def load_interpreter_class():
-    """ai-edge-litert's Interpreter (tflite-runtime's where it is missing), with TFLite's own kernels.
+def load_interpreter_class(xnnpack=False):
+    """ai-edge-litert's Interpreter (tflite-runtime's where it is missing): TFLite's own kernels, or with
+    `xnnpack` its XNNPACK delegate.
 
-    Both runtimes apply XNNPACK by default. Its kernels for dynamic-range quantised models quantise
-    the activations in their own way: on the sample model the class probabilities moved by up to 0.3
-    and the best label of 1% of frames changed against TensorFlow's TFLite and the native client,
-    while TFLite's own kernels agree with them to 1e-5. Those are as fast on x86 and arm64 here.
+    TFLite's own kernels compute what TensorFlow's TFLite and the engine's native client compute (within
+    1e-5), so they are the default. XNNPACK runs a dynamic-range quantised model about twice as fast at
+    n_hidden 2048, but it quantises the activations its own way: on sample models about 0.8% of frames change
+    their most likely label and one file in eight its greedy text against TFLite's kernels, though it lands
+    nearer the float model than they do (docs/tflite.md, "Faster, not identical").
     """
     for module in ("ai_edge_litert.interpreter", "tflite_runtime.interpreter"):
         try:
             runtime = importlib.import_module(module)
         except ImportError:
             continue
-        return functools.partial(runtime.Interpreter,
-                                 experimental_op_resolver_type=runtime.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES)
+        resolver = runtime.OpResolverType.AUTO if xnnpack else runtime.OpResolverType.BUILTIN_WITHOUT_DEFAULT_DELEGATES
+        return functools.partial(runtime.Interpreter, experimental_op_resolver_type=resolver)
     raise UserError("no TFLite runtime found: pip install -r requirements.device.txt (ai-edge-litert and numpy<2).")
 
 
@@ -55,11 +57,12 @@ def parse_serialized_alphabet(blob):
 
 
 class TfliteModel:
-    def __init__(self, model_path, alphabet_path=None, num_threads=NUM_THREADS, interpreter_class=None):
+    def __init__(self, model_path, alphabet_path=None, num_threads=NUM_THREADS, interpreter_class=None, xnnpack=False):
         model_path = self.path = Path(model_path)
         if not model_path.is_file():
             raise UserError("{}: no such model file; run `make export` first or pass --model.".format(model_path))
-        Interpreter = interpreter_class or load_interpreter_class()
+        self.kernels = "xnnpack" if xnnpack else "tflite"
+        Interpreter = interpreter_class or load_interpreter_class(xnnpack)
         try:
             try:
                 self.interpreter = Interpreter(model_path=str(model_path), num_threads=num_threads)
@@ -98,7 +101,7 @@ class TfliteModel:
                 "mfcc_features": int(self.n_features), "context_frames": int(self.n_context),
                 "frames_per_step": int(self.n_steps), "n_hidden": int(self.state_size),
                 "labels": self.labels, "classes": len(self.labels) + 1,
-                "quantized": "int8" in weights, "tensor_types": weights}
+                "quantized": "int8" in weights, "tensor_types": weights, "kernels": self.kernels}
 
     def _metadata(self, name, default):
         if name not in self.outputs:

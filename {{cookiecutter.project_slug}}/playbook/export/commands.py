@@ -24,6 +24,12 @@ def _export(args):
     show(export(args.run, args.checkpoint, command_line=args.command_line, quantize=args.quantize, to=args.to))
 
 
+def _xnnpack_option(parser):
+    parser.add_argument("--xnnpack", action="store_true",
+                        help="the device runtime on LiteRT's XNNPACK kernels: about twice as fast, but the text may differ "
+                             "from the native client's on some files (`playbook decoder-parity --xnnpack` measures it)")
+
+
 def _transcribe_arguments(parser):
     parser.add_argument("files", nargs="*", metavar="FILE")
     parser.add_argument("--csv", metavar="CSV", help="also every row of a dataset CSV, scored against its transcripts "
@@ -32,12 +38,14 @@ def _transcribe_arguments(parser):
     source.add_argument("--run", help="use the run's newest export")
     source.add_argument("--model", help="path to an output_graph.tflite")
     parser.add_argument("--json", action="store_true")
+    _xnnpack_option(parser)
     decoder_options(parser, "{} with a scorer; without one, greedy decoding".format(DEFAULT_BEAM_WIDTH))
 
 
 def _transcribe(args):
     from .device import transcribe
-    transcribe(args.files, csv=args.csv, model=args.model, run=args.run, as_json=args.json, scorer=args.scorer,
+    transcribe(args.files, csv=args.csv, model=args.model, run=args.run, as_json=args.json, xnnpack=args.xnnpack,
+               scorer=args.scorer,
                beam_width=args.beam_width, alpha=args.alpha, beta=args.beta, hot_words=args.hot_words)
 
 
@@ -53,13 +61,14 @@ def _live_arguments(parser):
     parser.add_argument("--final-after-silence", dest="final_after_silence", type=float, metavar="S",
                         help="an utterance is final after S seconds of silence; 0: only when the page stops "
                              "(default: the device runtime's, 1.0)")
+    _xnnpack_option(parser)
     decoder_options(parser, "{} with a scorer; without one, greedy decoding".format(DEFAULT_BEAM_WIDTH))
 
 
 def _live(args):
     from .device import live
     live(args.serve, model=args.model, run=args.run, max_streams=args.max_streams,
-         final_after_silence=args.final_after_silence, scorer=args.scorer, beam_width=args.beam_width,
+         final_after_silence=args.final_after_silence, xnnpack=args.xnnpack, scorer=args.scorer, beam_width=args.beam_width,
          alpha=args.alpha, beta=args.beta, hot_words=args.hot_words)
 
 
@@ -67,13 +76,14 @@ def _parity_arguments(parser):
     parser.add_argument("files", nargs="+", metavar="FILE")
     parser.add_argument("--run", required=True, help="the run whose alphabet (and newest export) to use")
     parser.add_argument("--model", help="an output_graph.tflite (default: the run's newest export)")
+    _xnnpack_option(parser)
     decoder_options(parser, str(DEFAULT_BEAM_WIDTH))
 
 
 def _parity(args):
     from .parity import compare_run
     result = compare_run(args.run, args.model, args.files, args.scorer, args.beam_width, args.alpha, args.beta,
-                         parse_hot_words(args.hot_words))
+                         parse_hot_words(args.hot_words), xnnpack=args.xnnpack)
     show(result)
     if result["agree"] != result["files"]:
         raise UserError("the device decoder disagrees with the engine's on {} of {} files (listed above)."

@@ -34,21 +34,22 @@ def _become(argv):
     os.execv(argv[0], argv)
 
 
-def transcribe(files, csv=None, model=None, run=None, as_json=False, **decoder):
+def transcribe(files, csv=None, model=None, run=None, as_json=False, xnnpack=False, **decoder):
     """Hand over to the device runtime: FILES and CSV's rows, with MODEL or RUN's newest export, decoded as DECODER
     says."""
     if not files and not csv:
         raise UserError("give the audio files to transcribe, or --csv with a dataset's CSV.")
     model, decoder = _model_and_decoder(model, run, decoder)
-    arguments = (["--json"] if as_json else []) + (["--csv", csv] if csv else []) + decoding.as_arguments(decoder)
+    arguments = ((["--json"] if as_json else []) + (["--csv", csv] if csv else []) + (["--xnnpack"] if xnnpack else [])
+                 + decoding.as_arguments(decoder))
     _become(command(model, *(arguments + list(files))))
 
 
-def live(address, model=None, run=None, max_streams=None, final_after_silence=None, **decoder):
+def live(address, model=None, run=None, max_streams=None, final_after_silence=None, xnnpack=False, **decoder):
     """Hand over to the device runtime's live server (stt_device/live.py) at ADDRESS, with MODEL or RUN's newest
     export."""
     model, decoder = _model_and_decoder(model, run, decoder)
-    arguments = ["--serve", address] + decoding.as_arguments(decoder)
+    arguments = ["--serve", address] + (["--xnnpack"] if xnnpack else []) + decoding.as_arguments(decoder)
     if max_streams is not None:
         arguments += ["--max-streams", max_streams]
     if final_after_silence is not None:

@@ -31,7 +31,8 @@ from . import device as device_runtime
 UNKNOWN_WORD = "qzxjvq"
 
 
-def compare(run, model, files, scorer=None, beam_width=DEFAULT_BEAM_WIDTH, alpha=None, beta=None, hot_words=None):
+def compare(run, model, files, scorer=None, beam_width=DEFAULT_BEAM_WIDTH, alpha=None, beta=None, hot_words=None,
+            xnnpack=False):
     import numpy as np
     from .. import engines
     from ..scorer import package as packages
@@ -60,7 +61,8 @@ def compare(run, model, files, scorer=None, beam_width=DEFAULT_BEAM_WIDTH, alpha
         options = {"beam_width": beam_width, "hot_words": ",".join("{}:{}".format(*item) for item in (hot_words or {}).items()) or None}
         if scorer is not None:
             options.update(scorer=scorer, alpha=repr(alpha), beta=repr(beta))
-        command = device_runtime.command(model, "--json", "--probs-out", probs_dir, *(decoding.as_arguments(options) + list(files)))
+        command = device_runtime.command(model, "--json", "--probs-out", probs_dir, *((["--xnnpack"] if xnnpack else [])
+                                                                                     + decoding.as_arguments(options) + list(files)))
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 universal_newlines=True)
         if result.returncode != 0:
@@ -93,7 +95,8 @@ def compare(run, model, files, scorer=None, beam_width=DEFAULT_BEAM_WIDTH, alpha
     audio = sum(row["audio_seconds"] for row in rows) or 1.0
     # Both decoders score a word the language model lacks with one constant (stt_device.decoding.OOV_SCORE).
     engine_oov = engine.word_log_probability(engine_scorer, UNKNOWN_WORD) if engine_scorer is not None else None
-    return {"engine": engine.describe(), "engine_oov_score": engine_oov, "device_oov_score": decoding.OOV_SCORE, "native_client": engine.native_package, "model": str(model), "scorer": str(scorer) if scorer else None, "beam_width": beam_width,
+    return {"engine": engine.describe(), "engine_oov_score": engine_oov, "device_oov_score": decoding.OOV_SCORE, "native_client": engine.native_package, "model": str(model),
+            "device_kernels": "xnnpack" if xnnpack else "tflite", "scorer": str(scorer) if scorer else None, "beam_width": beam_width,
             "alpha": alpha, "beta": beta, "hot_words": hot_words or {}, "files": len(rows),
             "agree": sum(row["same"] for row in rows), "agree_with_native": sum(row["same_as_native"] for row in rows),
             "agree_across_interpreters": sum(row["same_across_interpreters"] for row in rows),
@@ -107,11 +110,12 @@ def compare(run, model, files, scorer=None, beam_width=DEFAULT_BEAM_WIDTH, alpha
             "engine_decode_rtf": round(sum(row["engine_decode_seconds"] for row in rows) / audio, 4), "rows": rows}
 
 
-def compare_run(name, model=None, files=(), scorer=None, beam_width=None, alpha=None, beta=None, hot_words=None):
+def compare_run(name, model=None, files=(), scorer=None, beam_width=None, alpha=None, beta=None, hot_words=None,
+                xnnpack=False):
     """`playbook decoder-parity`: compare() for run NAME, its newest export unless MODEL, a scorer by file or build name."""
     from ..scorer.kenlm import resolve_scorer
     from ..training import load_run
     from .tflite import latest_export
     run, _ = load_run(name)
     return compare(run, model or latest_export(name), files, resolve_scorer(scorer) if scorer else None,
-                   beam_width or DEFAULT_BEAM_WIDTH, alpha, beta, hot_words)
+                   beam_width or DEFAULT_BEAM_WIDTH, alpha, beta, hot_words, xnnpack)
