@@ -94,33 +94,38 @@ def main() -> int:
             parity["same_text"] = sum(a == b for a, b in zip(texts, xnnpack_texts))
             engine = parsing.last_json(box.run(["python", "-c", ENGINE_TIMING, exported["model"], *files], "engine",
                                                 stream=False))
-            rows.append((width, name, exported["model_bytes"], device, xnnpack, engine["tf_lite_rtf"], engine["native_rtf"],
-                         parity))
+            rows.append({"n_hidden": width, "name": name, "model_bytes": exported["model_bytes"], "device": device,
+                         "device_xnnpack": xnnpack, "tf_lite": engine["tf_lite_rtf"], "native": engine["native_rtf"],
+                         "xnnpack_against_tflite_kernels": parity})
     machine = bench_figures.machine()
     print(f"\n{machine}; {len(files)} files, {engine['audio_seconds']:.1f} s of audio; seconds of inference per second of "
           f"audio; {threads} interpreter threads for the device runtime and the native client.\n")
     print("| model | TFLite bytes | device runtime | device, --xnnpack | engine, TF 1.15 tf.lite | engine, native client "
           "(beam 1) | device / native | device --xnnpack / native |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
-    for _, name, size, device, xnnpack, tf_lite, native, _ in rows:
-        print(f"| {name} | {size:,} | {device:.4f} | {xnnpack:.4f} | {tf_lite:.4f} | {native:.4f} | {device / native:.2f} "
-              f"| {xnnpack / native:.2f} |")
+    for row in rows:
+        print(f"| {row['name']} | {row['model_bytes']:,} | {row['device']:.4f} | {row['device_xnnpack']:.4f} "
+              f"| {row['tf_lite']:.4f} | {row['native']:.4f} | {row['device'] / row['native']:.2f} "
+              f"| {row['device_xnnpack'] / row['native']:.2f} |")
     print("\nWhat --xnnpack changes against TFLite's own kernels (which agree with the native client's to 1e-5):\n")
     print("| model | frames whose most likely label differs | largest probability difference | same greedy text |")
     print("|---|---:|---:|---:|")
-    for _, name, _, _, _, _, _, parity in rows:
-        print(f"| {name} | {parity['argmax_differences']} of {parity['frames']} | {parity['max_probability_difference']:.3f} "
-              f"| {parity['same_text']} of {len(files)} |")
+    for row in rows:
+        parity = row["xnnpack_against_tflite_kernels"]
+        print(f"| {row['name']} | {parity['argmax_differences']} of {parity['frames']} "
+              f"| {parity['max_probability_difference']:.3f} | {parity['same_text']} of {len(files)} |")
+
+    def per_width(value):
+        return {str(row["n_hidden"]): value(row) for row in rows}
+
     figures = {"machine": machine, "files": len(files), "audio_seconds": round(engine["audio_seconds"], 2), "threads": threads,
-               "device_over_native": {str(width): round(device / native, 3) for width, _, _, device, _, _, native, _ in rows},
-               "device_xnnpack_over_native": {str(width): round(xnnpack / native, 3)
-                                              for width, _, _, _, xnnpack, _, native, _ in rows},
-               "device_over_tf_lite": {str(width): round(device / tf_lite, 3) for width, _, _, device, _, tf_lite, _, _ in rows},
-               "seconds_per_audio_second": {str(width): {"device": round(device, 5), "device_xnnpack": round(xnnpack, 5),
-                                                         "tf_lite": round(tf_lite, 5), "native": round(native, 5),
-                                                         "model_bytes": size}
-                                            for width, _, size, device, xnnpack, tf_lite, native, _ in rows},
-               "xnnpack_against_tflite_kernels": {str(width): parity for width, *_, parity in rows}}
+               "device_over_native": per_width(lambda row: round(row["device"] / row["native"], 3)),
+               "device_xnnpack_over_native": per_width(lambda row: round(row["device_xnnpack"] / row["native"], 3)),
+               "device_over_tf_lite": per_width(lambda row: round(row["device"] / row["tf_lite"], 3)),
+               "seconds_per_audio_second": per_width(lambda row: {
+                   **{key: round(row[key], 5) for key in ("device", "device_xnnpack", "tf_lite", "native")},
+                   "model_bytes": row["model_bytes"]}),
+               "xnnpack_against_tflite_kernels": per_width(lambda row: row["xnnpack_against_tflite_kernels"])}
     bench_figures.write("inference", figures)
     return 0
 

@@ -25,15 +25,13 @@ the server adds after the user stops (or after that second). Figures to reports/
 import json
 import os
 import sys
-import time
 from statistics import median
 
 import figures as bench_figures
 from sample_container import exported_widths, sample_container
 
-from harness import base_images, docker_cli, emulation
-from harness.endtoend import ARM64, ARM64_BASE
-from harness.images import build_image, image_tag
+from harness import docker_cli, emulation
+from harness.images import ARM64, build_arm64_device_image, build_image
 
 FILES = "ls /data/datasets/sample/wav/test-*.wav"
 # The server in the background, and its CPU ticks (utime + stime, /proc/PID/stat fields 14 and 15) when asked.
@@ -85,19 +83,13 @@ def on_emulated_arm64(box, width, name, export, files):
     if reason:
         print(f"emulated arm64 left out: {reason}")
         return []
-    base_images.ensure(ARM64_BASE)
-    arm64 = image_tag(box.project.name, "device-arm64")
-    docker_cli.build(box.project, box.project / "docker" / "Dockerfile.device", arm64, build_args={"RUNTIME_BASE": ARM64_BASE},
-                     platform=ARM64)
+    arm64 = build_arm64_device_image(box.project)
     amd64, _ = build_image(box.project, "device")
     volume = ["-v", f"{box.volume}:/data:ro"]
     server = docker_cli.docker("run", "-d", "--platform", ARM64, *volume, arm64, "--model", export["model"],
                                "--serve", "0.0.0.0:8080", "--final-after-silence", "0").stdout.strip()
     try:
-        for _ in range(600):
-            if SERVING in docker_cli.docker("logs", server).stderr:
-                break
-            time.sleep(0.5)
+        docker_cli.wait_for_log(server, SERVING, "the arm64 device image's live server", seconds=300)
         pid = docker_cli.docker("inspect", "-f", "{{.State.Pid}}", server).stdout.strip()
 
         def used():  # qemu-user runs the server as this process: its CPU time is the emulated server's

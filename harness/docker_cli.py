@@ -7,6 +7,7 @@ else the first `docker` on PATH that has the buildx plugin.
 """
 import os
 import subprocess
+import time
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +33,16 @@ def docker(*args, check=True, capture=True, timeout=None, input=None) -> subproc
     if check and result.returncode != 0:
         raise HarnessError(f"docker {' '.join(args[:3])} ... failed (exit {result.returncode}): {(result.stderr or '').strip()[-2000:]}")
     return result
+
+
+def wait_for_log(container: str, line: str, what: str, seconds: int = 60) -> None:
+    """Return once CONTAINER's log (stderr) holds LINE; past SECONDS, raise naming WHAT and the log's tail."""
+    for _ in range(seconds * 2):
+        if line in docker("logs", container).stderr:
+            return
+        time.sleep(0.5)
+    raise HarnessError(f"{what} did not start in {seconds} s: "
+                       f"{docker('logs', container, check=False).stderr.strip()[-800:]}")
 
 
 def require_daemon() -> None:

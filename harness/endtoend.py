@@ -16,10 +16,10 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import base_images, docker_cli, emulation
+from . import docker_cli, emulation
 from .bake import DEFAULT_ENGINE, ENGINES, FLOAT_EXPORT_ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
-from .images import build_image, image_tag
+from .images import ARM64, build_arm64_device_image, build_image
 from .parsing import last_json
 from .paths import REPO, WORK
 from .scoring import error_rates, score
@@ -27,7 +27,6 @@ from .log import HarnessError, log
 
 RUN = "demo"
 CHECKPOINT_SUFFIXES = (".index", ".meta", ".data-00000-of-00001")
-ARM64, ARM64_BASE = "linux/arm64", "arm64v8/debian:bookworm-slim"
 
 
 class Stages:
@@ -231,10 +230,7 @@ def device_arm64(demo: Demo) -> None:
     if reason:
         demo.report["device_arm64"] = {"skipped": reason}
         return
-    base_images.ensure(ARM64_BASE)
-    tag = image_tag(demo.project.name, "device-arm64")
-    docker_cli.build(demo.project, demo.project / "docker" / "Dockerfile.device", tag, build_args={"RUNTIME_BASE": ARM64_BASE},
-                     platform=ARM64)
+    tag = build_arm64_device_image(demo.project)
     output = docker_cli.docker("run", "--rm", "--platform", ARM64, "-v", f"{demo.box.volume}:/data:ro", tag,
                                "--model", demo.exported["model"], "--scorer", "/data/lm/sample/kenlm.scorer", "--json", *demo.files)
     on_arm64 = [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")]
@@ -266,13 +262,7 @@ def live(demo: Demo) -> None:
         return [json.loads(line) for line in output.stdout.splitlines() if line.startswith("{")] or output.stderr.strip()
 
     try:
-        for _ in range(120):
-            if LIVE_SERVER_LOG in docker_cli.docker("logs", server).stderr:
-                break
-            time.sleep(0.5)
-        else:
-            raise HarnessError(f"the device image's live server did not start in 60 s: "
-                               f"{docker_cli.docker('logs', server, check=False).stderr.strip()[-800:]}")
+        docker_cli.wait_for_log(server, LIVE_SERVER_LOG, "the device image's live server")
         fast = connect("--pace", "0", *files)
         with ThreadPoolExecutor(2) as pool:  # two microphones at once, in real time
             at_once = list(pool.map(lambda path: connect(path), files[1:3]))

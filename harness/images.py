@@ -13,6 +13,10 @@ CPU_IMAGE_MAX_BYTES = {DEFAULT_ENGINE: 1.0e9, "deepspeech-training": 1.5e9}
 DEVICE_IMAGE_MAX_BYTES = {"amd64": 150e6, "arm64": 160e6}
 
 
+# The arm64 device image: Dockerfile.device on Debian's arm64 base, emulated by qemu-user on an amd64 machine.
+ARM64, ARM64_BASE = "linux/arm64", "arm64v8/debian:bookworm-slim"
+
+
 def image_tag(slug: str, variant: str) -> str:
     return f"deepspeech-playbook/{slug}:{variant}"
 
@@ -23,3 +27,12 @@ def build_image(project: Path, variant: str = "cpu") -> tuple[str, dict]:
     tag = image_tag(project.name, variant)
     docker_cli.build(project, dockerfile, tag, build_args=engine_sources.build_args(project, dockerfile))
     return tag, provenance
+
+
+def build_arm64_device_image(project: Path) -> str:
+    """The project's device image for arm64 (its base ensured); its tag."""
+    base_images.ensure(ARM64_BASE)
+    tag = image_tag(project.name, "device-arm64")
+    docker_cli.build(project, project / "docker" / "Dockerfile.device", tag, build_args={"RUNTIME_BASE": ARM64_BASE},
+                     platform=ARM64)
+    return tag

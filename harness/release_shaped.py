@@ -71,7 +71,6 @@ cp /data/datasets/sample/alphabet.txt alphabet.txt
 """ % {"step": STEP}
 
 
-
 def make(box, checkpoint: str, folder: str, width: int = WIDTH) -> str:
     """The release-shaped checkpoint of CHECKPOINT (a path on BOX's data volume, without its suffixes) in FOLDER, with
     the release's state file and flags; run in the engine's interpreter (TensorFlow 1.15). Returns the script's

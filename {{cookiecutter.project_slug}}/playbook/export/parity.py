@@ -61,8 +61,8 @@ def compare(run, model, files, scorer=None, beam_width=DEFAULT_BEAM_WIDTH, alpha
         options = {"beam_width": beam_width, "hot_words": ",".join("{}:{}".format(*item) for item in (hot_words or {}).items()) or None}
         if scorer is not None:
             options.update(scorer=scorer, alpha=repr(alpha), beta=repr(beta))
-        command = device_runtime.command(model, "--json", "--probs-out", probs_dir, *((["--xnnpack"] if xnnpack else [])
-                                                                                     + decoding.as_arguments(options) + list(files)))
+        command = device_runtime.command(model, "--json", "--probs-out", probs_dir, *(decoding.as_arguments(options) + list(files)),
+                                         xnnpack=xnnpack)
         result = subprocess.run(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 universal_newlines=True)
         if result.returncode != 0:
