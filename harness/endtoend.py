@@ -19,7 +19,7 @@ from pathlib import Path
 from . import docker_cli, emulation
 from .bake import DEFAULT_ENGINE, ENGINES, FLOAT_EXPORT_ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
-from .images import ARM64, build_arm64_device_image, build_image
+from .images import ARM64, build_arm64_device_image, build_browser_image, build_image
 from .parsing import last_json
 from .paths import REPO, WORK
 from .scoring import error_rates, score
@@ -74,6 +74,7 @@ class Demo:
         self.exported: dict = {}        # `export`'s summary (the quantised model)
         self.float_export: dict | None = None
         self.scored: list[dict] = []    # the device runtime's transcripts with the scorer
+        self.parity: dict = {}          # decoder-parity with the scorer: per file, the native client's text too
         self.on_device: list[dict] = [] # the device image's
         self.device_tag = ""
 
@@ -165,8 +166,8 @@ def scorer(demo: Demo) -> None:
     lines = box.run(["playbook", "transcribe", "--model", model, "--scorer", "sample", "--json", *files],
                     "transcribe+scorer").splitlines()
     demo.scored = [json.loads(line) for line in lines if line.startswith("{")]
-    parity = last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--model", model, "--scorer", "sample", *files],
-                               "decoder-parity", stream=False))
+    parity = demo.parity = last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--model", model, "--scorer", "sample",
+                                              *files], "decoder-parity", stream=False))
     # The float export too: dynamic-range quantised kernels differ between TF 1.15's TFLite and
     # ai-edge-litert 2.1.6 (how activations are quantised on the fly); float kernels agree closely.
     float_parity = (last_json(box.run(["playbook", "decoder-parity", "--run", RUN, "--scorer", "sample",
@@ -269,7 +270,7 @@ def live(demo: Demo) -> None:
         silence = connect("--pace", "0", "/data/datasets/held-out-then-silence.wav")
         bad = docker_cli.docker(*beside, "-v", f"{REPO / 'harness' / 'live_client.py'}:/opt/live_client.py:ro",
                                 "--entrypoint", "python3", tag, "/opt/live_client.py", LIVE_URL,
-                                "--get", "/", "/worklet.js", "/no-such-page", "--bad", "text", "odd", "huge", "idle", "busy",
+                                "--get", "/", "/worklet.js", "/page.css", "/no-such-page", "--bad", "text", "odd", "huge", "idle", "busy",
                                 check=False)
         cases = [json.loads(line) for line in bad.stdout.splitlines() if line.startswith("{")]
         after = connect("--pace", "0", files[0])
@@ -281,6 +282,54 @@ def live(demo: Demo) -> None:
         "files": len(files), "streamed": streamed, "over_socket": fast, "at_once": at_once, "silence": silence,
         "pages": [case for case in cases if "get" in case], "bad": [case for case in cases if "bad" in case],
         "bad_stderr": bad.stderr.strip()[-600:], "after_bad": after}
+
+
+WEB_SERVE = ("setsid playbook web-serve /data/web/demo > /tmp/web-serve.log 2>&1 < /dev/null & "
+             "for _ in $(seq 120); do grep -q 'serving the page' /tmp/web-serve.log && exit 0; sleep 0.5; done; "
+             "cat /tmp/web-serve.log; exit 1")
+# The same folder from a server without the isolation headers, as a user's plain static host would serve it.
+PLAIN_SERVE = "cd /data/web/demo && setsid python -m http.server 8090 > /tmp/plain-serve.log 2>&1 < /dev/null & sleep 1"
+
+
+def web(demo: Demo) -> None:
+    """The export as a page that transcribes in the browser on Coqui's WebAssembly client (`playbook web-export`),
+    served by `playbook web-serve` in the project's container and opened by headless Chromium in its network
+    namespace (harness/browser/): every held-out file as samples and through the file picker (web_page.py); under the
+    default engine also the first through the fake microphone (live_page.py), and the page from a server without
+    the isolation headers."""
+    box, default_engine = demo.box, demo.engine == DEFAULT_ENGINE
+    exported = last_json(box.run(["playbook", "web-export", "--run", RUN, "--model", demo.exported["model"],
+                                  "--scorer", "sample", "--out", "/data/web/demo"], "web-export", stream=False))
+    box.run(["bash", "-c", WEB_SERVE], "web-serve", stream=False)
+    # The microphone and the headers do not depend on which engine exported the model: the default engine's run only.
+    # The microphone hears the first file after a quarter of a second of silence, as a user presses Start and then
+    # speaks (tests/container/test_journeys.py, journey (e), says why); its text from the page's samples is the
+    # microphone's reference.
+    spoken = "/data/datasets/silence-then-held-out.wav"
+    if default_engine:
+        box.run(["bash", "-c", PLAIN_SERVE], "plain server", stream=False)
+        box.run(["sox", demo.files[0], spoken, "pad", "0.25", "0"], "sox", stream=False)
+    browser = build_browser_image()
+    beside = ["run", "--rm", "--network", f"container:{box.container.get_wrapped_container().id}",
+              "-v", f"{box.volume}:/data:ro"]
+
+    def page(*arguments, script="web_page.py"):
+        output = docker_cli.docker(*beside, "--entrypoint", "/opt/browser/bin/python", browser, f"/opt/{script}",
+                                   *arguments, check=False, timeout=300)
+        if output.returncode != 0:
+            raise HarnessError(f"the browser's {script} failed: {output.stderr.strip()[-1500:]}")
+        return json.loads(output.stdout.strip().splitlines()[-1])
+
+    served = page("http://localhost:8080/", *demo.files, *([spoken] if default_engine else []))
+    rows = {row["file"]: row for row in demo.parity["rows"]}
+    demo.report["web"] = {
+        "export": exported, "ready_s": served["ready_s"], "isolated": served["isolated"], "status": served["ready_status"],
+        "files": [dict(item, native=rows[item["file"]]["native"], device=rows[item["file"]]["device"])
+                  for item in served["files"] if item["file"] in rows],
+        "native_client": demo.parity["native_client"]}
+    if default_engine:
+        demo.report["web"].update(microphone=page("http://localhost:8080/", spoken, script="live_page.py"),
+                                  microphone_expected=served["files"][-1]["text"], without_isolation=page("http://localhost:8090/"))
 
 
 # The scenario, in order, in the project's container: (stage, what it does, which engines it runs under).
@@ -299,6 +348,7 @@ STAGES = [
     ("scorer", scorer, EVERY_ENGINE),
     ("device_image", device_image, EVERY_ENGINE),
     ("device", device, EVERY_ENGINE),
+    ("web", web, EVERY_ENGINE),  # the page's client must load each engine's export
     ("device_arm64", device_arm64, OTHER_ENGINES),  # the default engine's arm64 run is the TFLite chapter's
     ("live", live, DEFAULT_ONLY),  # the device runtime's server does not know which engine exported the model
 ]

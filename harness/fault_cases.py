@@ -4,12 +4,12 @@ import re
 from dataclasses import dataclass
 
 # What a fault must not touch: datasets, checkpoints (TensorBoard's summaries are the engine's log, appended to
-# by design), the run's record of what it is, exports, language models and scorers. Work folders (*.partial)
+# by design), the run's record of what it is, exports, language models and scorers, web pages. Work folders (*.partial)
 # are the commands' own scratch space.
 SNAPSHOT = r"""
-cd /data && find datasets runs exports lm -path '*.partial' -prune -o -path '*/summaries' -prune -o -type f \
+cd /data && find datasets runs exports lm web -path '*.partial' -prune -o -path '*/summaries' -prune -o -type f \
   \( -path 'runs/*/checkpoints/*' -o -path 'runs/*/kept/*' -o -name alphabet.txt -o -name config.toml -o -name run.json \
-     -o -path 'datasets/*' -o -path 'exports/*' -o -path 'lm/*' \) -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum
+     -o -path 'datasets/*' -o -path 'exports/*' -o -path 'lm/*' -o -path 'web/*' \) -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum
 """
 # Bash functions the cases' scripts use.
 PRELUDE = r"""
@@ -198,6 +198,17 @@ DATA_CASES = [
     Case("a model that is not TFLite", "`transcribe --model` given a text file",
          setup="cp /etc/os-release /data/not-a-model.tflite", command="playbook transcribe --model /data/not-a-model.tflite $GOOD_WAV",
          expect=r"^error: /data/not-a-model\.tflite", then="playbook transcribe --run base $GOOD_WAV"),
+    # --- the page of `playbook web-export` ---
+    Case("web page: the folder exists", "`web-export --out` naming a page folder that exists",
+         setup="playbook web-export --run base --out /data/web/kept > /dev/null",
+         command="playbook web-export --run base --out /data/web/kept",
+         expect=r"^error: /data/web/kept already exists; it is kept as it is: serve it with `playbook web-serve",
+         then="playbook web-export --run base --out /data/web/kept-2 > /dev/null", then_writes=r"^web/kept-2/"),
+    Case("web page: a scorer too big for a browser", "`web-export --scorer` given a 401 MB scorer",
+         setup="truncate -s 401M /data/huge.scorer", command="playbook web-export --run base --scorer /data/huge.scorer",
+         expect=r"^error: the scorer /data/huge\.scorer is 420 MB, more than a browser page can hold .*without --scorer",
+         then="rm /data/huge.scorer && playbook web-export --run base --scorer sample --out /data/web/scored > /dev/null",
+         then_writes=r"^web/scored/"),
     # --- the live server's socket (stt_device/live.py): each bad client is closed with its reason; the next client,
     # a good one, gets its transcript from the same server ---
     Case("live: a text frame", "a text frame to the live server's socket", setup="live_server", command="bad_socket text",

@@ -36,3 +36,15 @@ def build_arm64_device_image(project: Path) -> str:
     docker_cli.build(project, project / "docker" / "Dockerfile.device", tag, build_args={"RUNTIME_BASE": ARM64_BASE},
                      platform=ARM64)
     return tag
+
+
+# The harness's own headless browser (harness/browser/): Debian's Chromium driven by Playwright, for the live page
+# (journey (e)) and the page of `playbook web-export` (endtoend's web stage).
+BROWSER = Path(__file__).resolve().parent / "browser"
+BROWSER_TAG = "dsp-harness-browser:latest"
+
+
+def build_browser_image() -> str:
+    base_images.ensure("debian:bookworm-slim")
+    docker_cli.build(BROWSER, BROWSER / "Dockerfile", BROWSER_TAG)
+    return BROWSER_TAG

@@ -92,11 +92,12 @@ def template_playbook(monkeypatch):
 # Balanced by the measured seconds of a fresh run (CONTRIBUTING.md, "Tests").
 LANES = {
     "first": ["test_chapters", "test_endtoend", "test_devcontainer_up", "test_cloud", "test_checkpoints", "test_faults",
-              "test_kenlm_image", "test_login_shell", "test_harness_container", "test_errors", "test_augment", "test_gpu"],
+              "test_kenlm_image", "test_login_shell", "test_harness_container", "test_errors", "test_augment", "test_gpu",
+              "test_system_packages", "test_tensorboard"],
     # The deepspeech-training image's users: one build of it while the first lane builds the default engine's; then
     # the journeys, on the default engine's image, which the first lane has built by then.
     "second": ["test_endtoend[deepspeech-training]", "test_release_checkpoint", "test_chapters[deepspeech-training]",
-               "test_system_packages", "test_journeys"],
+               "test_journeys"],
 }
 CONTAINER_MARKS = ("container", "devcontainer", "gpu")
 

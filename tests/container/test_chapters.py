@@ -267,3 +267,11 @@ def test_a_host_block_that_hangs_is_stopped(tmp_path, monkeypatch):
         chapters.run_on_host(chapters.Block("echo started; sleep 60 | cat"), tmp_path, "hang")
     assert time.monotonic() - started < 10
     assert chapters.run_on_host(chapters.Block("echo done"), tmp_path, "quick").strip() == "done"
+
+
+@pytest.mark.container
+def test_the_live_chapter_exports_the_model_as_a_page(report):
+    """`playbook web-export` in the chapter: the page's folder holds the WebAssembly client (3.5 MB), the model and
+    the scorer; the chapter's next block checks web-serve's isolation headers (the page itself runs in the browser
+    in the end-to-end job's web stage)."""
+    assert report["live"]["metrics"]["web_page_bytes"] > 3_500_000, report["live"]["metrics"]

@@ -154,11 +154,48 @@ def test_float_export_and_model_card(report):
     assert "28 labels" in card
 
 
-def live_of(report):
+def test_the_web_page_writes_the_native_clients_text_in_a_real_browser(report):
+    """`playbook web-export`'s page in headless Chromium, on Coqui's WebAssembly client: every held-out file, fed as
+    its 16 kHz samples and given to the file picker, comes out as the engine's native client and the device runtime
+    write it (decoder-parity, the same model, beam width and scorer)."""
+    web = report["web"]
+    assert web["isolated"] and "Ready" in web["status"], web["status"]
+    assert web["export"]["client"] == {"name": "stt-wasm", "version": "1.4.0", "license": "LGPL-2.1-only"}
+    assert len(web["files"]) == len(report["transcripts"])
+    for item in web["files"]:
+        assert item["text"] == item["native"] == item["device"], item
+        assert item["picked"] == item["text"], item
+
+
+def under_the_default_engine(report, part, why):
+    """REPORT[PART], which only the default engine's run has (harness/endtoend.py: STAGES, web); WHY, to skip."""
     if report["engine"]["name"] != DEFAULT_ENGINE:
-        pytest.skip("the live server runs under the default engine only: it reads the export, not the engine "
-                    "(harness/endtoend.py, STAGES)")
-    return report["live"]
+        pytest.skip(why)
+    return report[part]
+
+
+def web_of_the_default_engine(report):
+    return under_the_default_engine(report, "web", "the page's microphone and headers do not depend on the engine: the "
+                                                   "default engine's run checks them (harness/endtoend.py, web)")
+
+
+def test_the_web_page_transcribes_its_microphone(report):
+    spoken = web_of_the_default_engine(report)["microphone"]
+    assert spoken["final"] is not None and not spoken["error"], spoken
+    assert scoring.score(report["web"]["microphone_expected"], spoken["final"])["cer"] <= bounds.BROWSER_MICROPHONE_CER, spoken
+
+
+def test_the_web_page_names_the_missing_isolation_headers(report):
+    plain = web_of_the_default_engine(report)["without_isolation"]
+    assert plain["error"] and not plain["isolated"], plain
+    assert plain["status"].count(".") <= 1 and "playbook web-serve" in plain["status"], plain["status"]
+    for header in ("Cross-Origin-Opener-Policy: same-origin", "Cross-Origin-Embedder-Policy: require-corp"):
+        assert header in plain["status"], plain["status"]
+
+
+def live_of(report):
+    return under_the_default_engine(report, "live", "the live server runs under the default engine only: it reads the "
+                                                    "export, not the engine (harness/endtoend.py, STAGES)")
 
 
 def test_the_live_socket_writes_the_streaming_clis_text(report):
@@ -184,6 +221,7 @@ def test_a_pause_ends_a_live_utterance_and_the_page_is_served(report):
     pages = {page["get"]: page for page in live["pages"]}
     assert pages["/"]["status"] == 200 and pages["/"]["type"].startswith("text/html"), pages
     assert pages["/worklet.js"]["status"] == 200 and "javascript" in pages["/worklet.js"]["type"], pages
+    assert pages["/page.css"]["status"] == 200 and pages["/page.css"]["type"].startswith("text/css"), pages
     assert pages["/no-such-page"]["status"] == 404, pages
 
 

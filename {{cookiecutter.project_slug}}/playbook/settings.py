@@ -19,6 +19,7 @@ LMS = DATA_ROOT / "lm"
 NOISE = DATA_ROOT / "noise"
 PREVIEWS = DATA_ROOT / "previews"
 CACHE = DATA_ROOT / "cache"
+WEB = DATA_ROOT / "web"         # pages that transcribe in the browser (`playbook web-export`)
 
 SAMPLE_DATASET = DATASETS / "sample"
 
@@ -31,6 +32,9 @@ DEVICE_PYTHON = os.environ.get("PLAYBOOK_DEVICE_PYTHON", "/opt/device/bin/python
 EXPORT_PYTHON = os.environ.get("PLAYBOOK_EXPORT_PYTHON", sys.executable)
 
 SAMPLE_RATE = 16000
+
+# Coqui's WebAssembly client, which the images fetch (docker/fetch-web-client.py) for `playbook web-export`.
+WEB_CLIENT = Path(os.environ.get("PLAYBOOK_WEB_CLIENT", "/opt/stt-wasm"))
 
 
 def gpu_visible():

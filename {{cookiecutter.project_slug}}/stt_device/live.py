@@ -1,6 +1,6 @@
 """python -m stt_device --serve [HOST:]PORT --model M: the model live, for a microphone in a browser.
 
-One port serves the page (GET /: live/index.html and live/worklet.js, no framework, nothing from a CDN, so it
+One port serves the page (GET /: live/index.html, page.css, microphone.js and worklet.js, no framework, nothing from a CDN, so it
 works offline on a device) and a WebSocket (/socket). Each WebSocket connection is one streaming session of
 Model.stream(): binary frames of 16 kHz mono 16-bit little-endian PCM in; JSON out:
   {"type": "ready", "sample_rate": 16000, "frame_ms": 20}              once, when the session starts
@@ -38,7 +38,9 @@ from .errors import UserError
 
 PAGE = Path(__file__).with_name("live")
 FILES = {"/": ("index.html", "text/html; charset=utf-8"), "/index.html": ("index.html", "text/html; charset=utf-8"),
-         "/worklet.js": ("worklet.js", "text/javascript; charset=utf-8")}
+         "/worklet.js": ("worklet.js", "text/javascript; charset=utf-8"),
+         "/page.css": ("page.css", "text/css; charset=utf-8"),
+         "/microphone.js": ("microphone.js", "text/javascript; charset=utf-8")}
 FRAME_MS = 20
 PARTIAL_S = 0.5                 # at most one partial transcript per half second
 MAX_FRAME_BYTES = 64 * 1024     # 2 s of audio in one frame; the page sends 640-byte frames
@@ -158,7 +160,7 @@ class Utterance:
 
 
 def page_response(connection, request):
-    """The page's files for GET /, /worklet.js; None lets /socket through to the WebSocket handshake."""
+    """The page's files (FILES); None lets /socket through to the WebSocket handshake."""
     from websockets.datastructures import Headers
     from websockets.http11 import Response
     path = request.path.split("?")[0]
