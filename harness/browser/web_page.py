@@ -3,7 +3,7 @@ until the page has loaded its WebAssembly client, model and scorer, then transcr
 its 16 kHz samples handed to the page's transcribe() directly, and the file given to its file picker (decoded by
 the browser). The microphone is live_page.py's job: the page has the live page's controls.
 
-    web_page.py URL WAV...    prints {"ready_s", "isolated", "ready_status", "files": [{"file", "text", "picked", "seconds",
+    web_page.py URL WAV... [--screenshot PNG]   prints {"ready_s", "isolated", "ready_status", "files": [{"file", "text", "picked", "seconds",
                               "audio_s"}], "status"}
     web_page.py URL           a page that fails to load: prints {"status", "error"}, the sentence it shows
 
@@ -37,10 +37,11 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("url")
     parser.add_argument("wavs", nargs="*")
+    parser.add_argument("--screenshot", help="a PNG of the page once it has transcribed the files")
     args = parser.parse_args()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM)
-        page = browser.new_page()
+        page = browser.new_page(viewport={"width": 900, "height": 600})
         console = []
         page.on("console", lambda message: console.append(message.text))
         page.goto(args.url)
@@ -67,6 +68,8 @@ def main():
                           "audio_s": round(len(audio) / 16000.0, 3),
                           "picked": picked[len(name) + 2:] if picked.startswith(name + ": ") else picked})
         state = page.evaluate(STATUS)
+        if args.screenshot:
+            page.screenshot(path=args.screenshot, full_page=True)
         browser.close()
     print(json.dumps({"ready_s": round(ready_s, 3), "loaded_s": round(loaded_s, 3), "isolated": ready["isolated"],
                       "ready_status": ready["status"], "status": state["status"], "error": state["error"], "files": files}))
