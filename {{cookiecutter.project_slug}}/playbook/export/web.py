@@ -8,17 +8,17 @@ it sends them, which is the point of the page, so nothing more is worth a depend
 import functools
 import json
 import shutil
+import sys
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from stt_device.decoding import DEFAULT_BEAM_WIDTH
-from stt_device.live import parse_address, LOOPBACK
+from stt_device.live import LOOPBACK, PAGE as LIVE_PAGE, parse_address
 
 from .. import settings, storage
 from ..errors import UserError
 
 PAGE = Path(__file__).with_name("web_page")
-MICROPHONE = Path(__file__).resolve().parent.parent.parent / "stt_device" / "live"
 # The client's threads need SharedArrayBuffer, which a browser gives only to a cross-origin isolated page.
 ISOLATION_HEADERS = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
 # A scorer is fetched whole and copied into the client's memory (a 32-bit WebAssembly heap, 2 GB at most here):
@@ -71,6 +71,8 @@ def export(run, model=None, out=None, scorer=None, beam_width=None, alpha=None, 
     client, package = _client()
     hot_words = parse_hot_words(hot_words)
     scorer_path, alpha, beta, warnings = _scorer(scorer, alpha, beta, hot_words)
+    for warning in warnings:
+        print("warning: " + warning, file=sys.stderr, flush=True)
     target = Path(out) if out else settings.WEB / run / (model.parent.name + ("-" + Path(str(scorer)).stem if scorer else ""))
     if target.exists():
         raise UserError("{} already exists; it is kept as it is: serve it with `playbook web-serve {}`, or give --out DIR."
@@ -83,7 +85,7 @@ def export(run, model=None, out=None, scorer=None, beam_width=None, alpha=None, 
         for name in ("index.html", "page.js"):
             shutil.copy(str(PAGE / name), str(partial / name))
         for name in ("page.css", "microphone.js", "worklet.js"):
-            shutil.copy(str(MICROPHONE / name), str(partial / name))
+            shutil.copy(str(LIVE_PAGE / name), str(partial / name))  # the live page's own
         shutil.copytree(str(client), str(partial / "stt-wasm"))
         (partial / "stt-wasm" / "NOTICE.md").write_text(_notice(package))
         shutil.copy(str(model), str(partial / "model.tflite"))
