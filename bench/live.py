@@ -34,11 +34,9 @@ from harness import docker_cli, emulation
 from harness.images import ARM64, build_arm64_device_image, build_image
 
 FILES = "ls /data/datasets/sample/wav/test-*.wav"
-# The server in the background, and its CPU ticks (utime + stime, /proc/PID/stat fields 14 and 15) when asked.
-SERVE = ("setsid playbook live --model {model} --serve 127.0.0.1:{port} --final-after-silence 0 {flags} "
-         "> /tmp/live-{port}.log 2>&1 < /dev/null & echo $! > /tmp/live-{port}.pid; for _ in $(seq 240); do "
-         "grep -q 'serving the model live' /tmp/live-{port}.log && exit 0; sleep 0.25; done; cat /tmp/live-{port}.log; exit 1")
-CPU = "awk '{{print $14 + $15}}' /proc/$(cat /tmp/live-{port}.pid)/stat; getconf CLK_TCK"
+# The server's CPU ticks (utime + stime, /proc/PID/stat fields 14 and 15) when asked.
+SERVE = "playbook live --model {model} --serve 127.0.0.1:{port} --final-after-silence 0 {flags}"
+CPU = "awk '{{print $14 + $15}}' /proc/$(cat /tmp/live-{port}.log.pid)/stat; getconf CLK_TCK"
 CLIENTS = ("for n in $(seq {streams}); do /opt/device/bin/python -m stt_device --connect ws://127.0.0.1:{port}/socket "
            "--json {files} > /tmp/client-$n.json & done; wait; cat /tmp/client-*.json; rm /tmp/client-*.json")
 SERVING = "serving the model live"
@@ -66,14 +64,14 @@ def in_the_container(box, exported, files):
         for kernels, stream_counts in (("tflite", (1, 2)), ("xnnpack", (1,))):
             port += 1
             flags = "--xnnpack" if kernels == "xnnpack" else ""
-            box.run(["bash", "-c", SERVE.format(model=export["model"], port=port, flags=flags)], f"serve {name}, {kernels}",
-                    stream=False)
+            box.start(SERVE.format(model=export["model"], port=port, flags=flags), f"/tmp/live-{port}.log", SERVING,
+                      f"serve {name}, {kernels}")
             for streams in stream_counts:
                 before = cpu_seconds(box, port)
                 output = box.run(["bash", "-c", CLIENTS.format(streams=streams, port=port, files=" ".join(files))],
                                  f"{streams} stream(s)", stream=False)
                 rows.append(row(width, name, kernels, "amd64", streams, output, cpu_seconds(box, port) - before))
-            box.run(["bash", "-c", f"kill $(cat /tmp/live-{port}.pid)"], "stop", stream=False)
+            box.run(["bash", "-c", f"kill $(cat /tmp/live-{port}.log.pid)"], "stop", stream=False)
     return rows
 
 

@@ -24,14 +24,11 @@ from statistics import median
 import figures as bench_figures
 from sample_container import WIDE_MODEL, exported_widths, sample_container
 
-from harness import docker_cli, parsing
-from harness.images import build_browser_image
+from harness import parsing
+from harness.images import browse, build_browser_image
 
 RUNS = 3
 FILES = "ls /data/datasets/sample/wav/test-*.wav"
-SERVE = ("setsid playbook web-serve {folder} --serve 127.0.0.1:{port} > /tmp/web-{port}.log 2>&1 < /dev/null & "
-         "for _ in $(seq 120); do grep -q 'serving the page' /tmp/web-{port}.log && exit 0; sleep 0.25; done; "
-         "cat /tmp/web-{port}.log; exit 1")
 SIZES = ("import gzip, json, pathlib, sys; files = [p for p in pathlib.Path(sys.argv[1]).rglob('*') if p.is_file()]; "
          "print(json.dumps({'page_bytes': sum(p.stat().st_size for p in files), "
          "'page_bytes_gzip': sum(len(gzip.compress(p.read_bytes(), 6)) for p in files), "
@@ -58,12 +55,10 @@ def measure(box, browser, width, name, export, files, port):
     box.run(["playbook", "web-export", "--run", export["run"], "--model", export["model"], "--scorer", "sample",
              "--out", folder], f"web-export {name}", stream=False)
     sizes = json.loads(box.run(["python", "-c", SIZES, folder], "sizes", stream=False).strip().splitlines()[-1])
-    box.run(["bash", "-c", SERVE.format(folder=folder, port=port)], "web-serve", stream=False)
-    beside = ["run", "--rm", "--network", f"container:{box.container.get_wrapped_container().id}",
-              "-v", f"{box.volume}:/data:ro", "--entrypoint", "/opt/browser/bin/python", browser, "/opt/web_page.py"]
+    box.start(f"playbook web-serve {folder} --serve 127.0.0.1:{port}", f"/tmp/web-{port}.log", "serving the page", "web-serve")
     runs = []
     for _ in range(RUNS):
-        page = json.loads(docker_cli.docker(*beside, f"http://localhost:{port}/", *files, timeout=600).stdout.strip().splitlines()[-1])
+        page = browse(browser, box, "web_page.py", f"http://localhost:{port}/", *files, timeout=600)
         if page.get("error"):
             raise SystemExit(f"the page failed: {page['status']}")
         runs.append(page)

@@ -1,5 +1,6 @@
 """A running project container, started with testcontainers, with streaming exec."""
 import os
+import shlex
 import socket
 import uuid
 
@@ -123,6 +124,13 @@ class ProjectContainer:
         if echo and pending:
             print(f"  {echo} | {pending}", flush=True)
         return api.exec_inspect(exec_id)["ExitCode"], "".join(chunks)
+
+    def start(self, command: str, log: str, ready: str, label: str, seconds: int = 60) -> None:
+        """Start COMMAND (bash) in the background, in a session of its own (setsid: it outlives this exec), its output
+        in LOG and its pid in LOG.pid; return once LOG holds READY, else fail the stage with the log."""
+        self.run(["bash", "-c", f"setsid {command} > {log} 2>&1 < /dev/null & echo $! > {log}.pid; "
+                                f"for _ in $(seq {seconds * 4}); do grep -qF {shlex.quote(ready)} {log} && exit 0; sleep 0.25; "
+                                f"done; cat {log}; exit 1"], label, stream=False)
 
     def run(self, command: list[str], label: str, stream: bool = True, check: bool = True, user: str | None = None) -> str:
         """Run a command in the container, a stage of a scenario: print its output as it comes (STREAM), fail the

@@ -19,7 +19,7 @@ from pathlib import Path
 from . import docker_cli, emulation
 from .bake import DEFAULT_ENGINE, ENGINES, FLOAT_EXPORT_ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
-from .images import ARM64, build_arm64_device_image, build_browser_image, build_image
+from .images import ARM64, browse, build_arm64_device_image, build_browser_image, build_image
 from .parsing import last_json
 from .paths import REPO, WORK
 from .scoring import error_rates, score
@@ -284,13 +284,6 @@ def live(demo: Demo) -> None:
         "bad_stderr": bad.stderr.strip()[-600:], "after_bad": after}
 
 
-WEB_SERVE = ("setsid playbook web-serve /data/web/demo > /tmp/web-serve.log 2>&1 < /dev/null & "
-             "for _ in $(seq 120); do grep -q 'serving the page' /tmp/web-serve.log && exit 0; sleep 0.5; done; "
-             "cat /tmp/web-serve.log; exit 1")
-# The same folder from a server without the isolation headers, as a user's plain static host would serve it.
-PLAIN_SERVE = "cd /data/web/demo && setsid python -m http.server 8090 > /tmp/plain-serve.log 2>&1 < /dev/null & sleep 1"
-
-
 def web(demo: Demo) -> None:
     """The export as a page that transcribes in the browser on Coqui's WebAssembly client (`playbook web-export`),
     served by `playbook web-serve` in the project's container and opened by headless Chromium in its network
@@ -300,25 +293,21 @@ def web(demo: Demo) -> None:
     box, default_engine = demo.box, demo.engine == DEFAULT_ENGINE
     exported = last_json(box.run(["playbook", "web-export", "--run", RUN, "--model", demo.exported["model"],
                                   "--scorer", "sample", "--out", "/data/web/demo"], "web-export", stream=False))
-    box.run(["bash", "-c", WEB_SERVE], "web-serve", stream=False)
+    box.start("playbook web-serve /data/web/demo", "/tmp/web-serve.log", "serving the page", "web-serve")
     # The microphone and the headers do not depend on which engine exported the model: the default engine's run only.
     # The microphone hears the first file after a quarter of a second of silence, as a user presses Start and then
     # speaks (tests/container/test_journeys.py, journey (e), says why); its text from the page's samples is the
     # microphone's reference.
     spoken = "/data/datasets/silence-then-held-out.wav"
     if default_engine:
-        box.run(["bash", "-c", PLAIN_SERVE], "plain server", stream=False)
+        # The same folder from a server without the isolation headers, as a user's plain static host would serve it.
+        box.start("python -u -m http.server 8090 --directory /data/web/demo", "/tmp/plain-serve.log", "Serving HTTP on",
+                  "plain server")
         box.run(["sox", demo.files[0], spoken, "pad", "0.25", "0"], "sox", stream=False)
     browser = build_browser_image()
-    beside = ["run", "--rm", "--network", f"container:{box.container.get_wrapped_container().id}",
-              "-v", f"{box.volume}:/data:ro"]
 
     def page(*arguments, script="web_page.py"):
-        output = docker_cli.docker(*beside, "--entrypoint", "/opt/browser/bin/python", browser, f"/opt/{script}",
-                                   *arguments, check=False, timeout=300)
-        if output.returncode != 0:
-            raise HarnessError(f"the browser's {script} failed: {output.stderr.strip()[-1500:]}")
-        return json.loads(output.stdout.strip().splitlines()[-1])
+        return browse(browser, box, script, *arguments)
 
     served = page("http://localhost:8080/", *demo.files, *([spoken] if default_engine else []))
     rows = {row["file"]: row for row in demo.parity["rows"]}

@@ -1,9 +1,11 @@
 """The project's images as the harness builds them: base images ensured (pulled, or their offline stand-ins
 made), the engine's build arguments, the tag, and the sizes the images are held to."""
+import json
 from pathlib import Path
 
 from . import base_images, docker_cli, engine_sources
 from .bake import DEFAULT_ENGINE
+from .log import HarnessError
 
 # What the image size tests hold the images to, in bytes. Measured on 2026-11-26 (with the offline stand-in
 # base images): CPU image 985 MB (default engine; 1,255 MB before docker/slim-python.sh), device image 137 MB
@@ -48,3 +50,16 @@ def build_browser_image() -> str:
     base_images.ensure("debian:bookworm-slim")
     docker_cli.build(BROWSER, BROWSER / "Dockerfile", BROWSER_TAG)
     return BROWSER_TAG
+
+
+def browse(tag: str, box, script: str, *arguments: str, mounts: tuple = (), timeout: int = 300) -> dict:
+    """harness/browser/SCRIPT (live_page.py, web_page.py) in the browser image TAG, in BOX's network namespace (the
+    page is on localhost, as in a forwarded dev container) with its data volume read-only and MOUNTS ("-v" values)
+    besides; the JSON the script prints."""
+    volumes = [argument for mount in (f"{box.volume}:/data:ro", *mounts) for argument in ("-v", mount)]
+    output = docker_cli.docker("run", "--rm", "--network", f"container:{box.container.get_wrapped_container().id}", *volumes,
+                               "--entrypoint", "/opt/browser/bin/python", tag, f"/opt/{script}", *arguments, check=False,
+                               timeout=timeout)
+    if output.returncode != 0:
+        raise HarnessError(f"the browser's {script} failed: {output.stderr.strip()[-1500:]}")
+    return json.loads(output.stdout.strip().splitlines()[-1])

@@ -14,7 +14,7 @@ import shutil
 
 import pytest
 
-from harness import docker_cli, images, model_bounds as bounds
+from harness import images, model_bounds as bounds
 from harness.bake import bake
 from harness.container import ProjectContainer
 from harness.parsing import last_json
@@ -155,10 +155,6 @@ def test_b_a_release_from_download_to_fine_tuned_transcript(box):
     assert base["epochs"] == 8
 
 
-LIVE = ("setsid make -s live RUN=hello SCORER=hello > /tmp/live.log 2>&1 < /dev/null & "
-        "for _ in $(seq 240); do grep -q 'serving the model live' /tmp/live.log && exit 0; sleep 0.5; done; cat /tmp/live.log; exit 1")
-
-
 @pytest.fixture(scope="module")
 def browser_image(docker_engine):
     return images.build_browser_image()
@@ -179,19 +175,18 @@ def test_e_speaking_to_the_model_live_in_a_real_browser(box, browser_image, tmp_
                         "output_graph.tflite --scorer /data/lm/hello/kenlm.scorer --stream 20 --json " + " ".join(files),
                    "streamed")
     expected = [json.loads(line)["transcript"] for line in streamed.splitlines() if line.startswith("{")]
-    _sh(box, LIVE, "make live")
+    box.start("make -s live RUN=hello SCORER=hello", "/tmp/live.log", "serving the model live", "make live", seconds=120)
     tmp_path.chmod(0o777)
-    beside = ["run", "--rm", "--network", f"container:{box.container.get_wrapped_container().id}",
-              "-v", f"{box.volume}:/data:ro", "-v", f"{tmp_path}:/out", browser_image]
+    out = (f"{tmp_path}:/out",)
     pages = []
     # Each file at the 16 kHz the page asks for; the first once more at the browser's own rate (?rate=native: 44.1 kHz
     # here), which the page's worklet resamples, as it does for Firefox.
     for number, (path, query) in enumerate([(path, "") for path in files] + [(files[0], "?rate=native")]):
         shot = ["--screenshot", "/out/live-page.png"] if number == 0 else []
-        output = docker_cli.docker(*beside, "http://localhost:8080/" + query, path, *shot, check=False, timeout=120)
-        assert output.returncode == 0, output.stderr[-2000:]
-        pages.append(dict(json.loads(output.stdout.strip().splitlines()[-1]), query=query))
-    refused = json.loads(docker_cli.docker(*beside, "http://localhost:8080/", "--refuse", timeout=120).stdout.strip().splitlines()[-1])
+        page = images.browse(browser_image, box, "live_page.py", "http://localhost:8080/" + query, path, *shot, mounts=out,
+                             timeout=120)
+        pages.append(dict(page, query=query))
+    refused = images.browse(browser_image, box, "live_page.py", "http://localhost:8080/", "--refuse", mounts=out, timeout=120)
     (REPO / "reports").mkdir(exist_ok=True)
     (REPO / "reports" / "live-browser.json").write_text(json.dumps({"expected": expected, "pages": pages,
                                                                     "refused": refused}, indent=2) + "\n")

@@ -190,15 +190,20 @@ async def _serve(sessions, host, port, ready):
     logger.propagate = False
     async with serve(sessions.handle, host, port, process_request=page_response, max_size=MAX_FRAME_BYTES,
                      ping_interval=20, ping_timeout=20, compression=None) as server:
-        everywhere = host in ("0.0.0.0", "::", "")
-        shown = "localhost" if everywhere or host in LOOPBACK else host
+        shown, reach = listening(host)
         ready("serving the model live at http://{}:{}/ (its socket: /socket), at most {} streams at once; the audio is "
-              "transcribed and never stored. Listening on {}:{}, {}.".format(
-                  shown, port, sessions.max_streams, host, port,
-                  "this machine only" if host in LOOPBACK else
-                  "every interface: anyone who can reach this port can use the model" if everywhere else
-                  "anyone who can reach this address can use the model"))
+              "transcribed and never stored. Listening on {}:{}, {}.".format(shown, port, sessions.max_streams, host, port,
+                                                                            reach))
         await server.serve_forever()
+
+
+def listening(host):
+    """(the host for a URL to this machine, who can reach a server listening on HOST), for a server's start-up line."""
+    everywhere = host in ("0.0.0.0", "::", "")
+    return ("localhost" if everywhere or host in LOOPBACK else host,
+            "this machine only" if host in LOOPBACK else
+            "every interface: anyone who can reach this port can use the model" if everywhere else
+            "anyone who can reach this address can use the model")
 
 
 def _require_websockets(option):

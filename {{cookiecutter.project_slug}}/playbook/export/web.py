@@ -13,7 +13,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from stt_device.decoding import DEFAULT_BEAM_WIDTH
-from stt_device.live import LOOPBACK, PAGE as LIVE_PAGE, parse_address
+from stt_device.live import PAGE as LIVE_PAGE, listening, parse_address
 
 from .. import settings, storage
 from ..errors import UserError
@@ -132,11 +132,9 @@ def serve(folder, address="8080"):
     except OSError as error:
         raise UserError("cannot listen on {}:{} ({}); pick another port (or host) with --serve.".format(
             host, port, (error.strerror or str(error)).lower()))
-    everywhere = host in ("0.0.0.0", "::", "")
+    shown, reach = listening(host)
     print("serving the page {} at http://{}:{}/ with cross-origin isolation; listening on {}:{}, {}. The page transcribes "
-          "in the visitor's browser: no audio reaches this server.".format(
-              folder, "localhost" if everywhere or host in LOOPBACK else host, port, host, port,
-              "this machine only" if host in LOOPBACK else "every interface"), flush=True)
+          "in the visitor's browser: no audio reaches this server.".format(folder, shown, port, host, port, reach), flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
