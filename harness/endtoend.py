@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 
-from . import docker_cli, emulation
+from . import docker_cli, emulation, model_bounds as bounds
 from .bake import DEFAULT_ENGINE, ENGINES, FLOAT_EXPORT_ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
 from .images import ARM64, browse, build_arm64_device_image, build_browser_image, build_image
@@ -295,15 +295,15 @@ def web(demo: Demo) -> None:
                                   "--scorer", "sample", "--out", "/data/web/demo"], "web-export", stream=False))
     box.start("playbook web-serve /data/web/demo", "/tmp/web-serve.log", "serving the page", "web-serve")
     # The microphone and the headers do not depend on which engine exported the model: the default engine's run only.
-    # The microphone hears the first file after a quarter of a second of silence, as a user presses Start and then
-    # speaks (tests/container/test_journeys.py, journey (e), says why); its text from the page's samples is the
-    # microphone's reference.
+    # The microphone hears the first file after a second of silence, as a user presses Start and then speaks
+    # (harness/model_bounds.py, MICROPHONE_LEAD_S, says why); its text from the page's samples is the microphone's
+    # reference.
     spoken = "/data/datasets/silence-then-held-out.wav"
     if default_engine:
         # The same folder from a server without the isolation headers, as a user's plain static host would serve it.
         box.start("python -u -m http.server 8090 --directory /data/web/demo", "/tmp/plain-serve.log", "Serving HTTP on",
                   "plain server")
-        box.run(["sox", demo.files[0], spoken, "pad", "0.25", "0"], "sox", stream=False)
+        box.run(["sox", demo.files[0], spoken, "pad", str(bounds.MICROPHONE_LEAD_S), "0"], "sox", stream=False)
     browser = build_browser_image()
 
     def page(*arguments, script="web_page.py"):

@@ -2,7 +2,8 @@
 a WAV file as its microphone (Chromium's fake capture device, played once in real time, then silence). Presses Start
 and watches the page as a user does: the partial text as it changes, the final text, the status line.
 
-    live_page.py URL WAV [--screenshot PNG]   prints {"partials": [[seconds, text]...], "final": ..., "status": ...}
+    live_page.py URL WAV [--screenshot PNG]   prints {"partials": [[seconds, text]...], "final": ..., "listening_s": ...,
+                                              "status": ...}
     live_page.py URL --refuse                 the microphone refused: prints the status line the page shows
 
 Seconds count from the click on Start. Runs in the image of harness/browser/Dockerfile."""
@@ -41,9 +42,11 @@ def main():
         page.goto(args.url)
         started = time.monotonic()
         page.click("#toggle")
-        partials, state, shot = [], {}, None
+        partials, state, shot, listening_s = [], {}, None, None
         while time.monotonic() - started < audio_s + 20:
             state = page.evaluate(STATE)
+            if listening_s is None and state["status"].startswith("Listening"):
+                listening_s = round(time.monotonic() - started, 3)  # the microphone joined to the page's audio graph
             if state["partial"] and (not partials or partials[-1][1] != state["partial"]):
                 partials.append([round(time.monotonic() - started, 3), state["partial"]])
                 if args.screenshot and shot is None and len(state["partial"].split()) >= 3:
@@ -55,7 +58,7 @@ def main():
         ended = round(time.monotonic() - started, 3)
         browser.close()
     print(json.dumps({"audio_s": round(audio_s, 3), "partials": partials, "final": (state.get("finals") or [None])[0],
-                      "final_s": ended, "status": state.get("status"), "error": state.get("error"),
+                      "final_s": ended, "listening_s": listening_s, "status": state.get("status"), "error": state.get("error"),
                       "screenshot_partial": shot}))
 
 

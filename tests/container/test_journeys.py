@@ -163,13 +163,11 @@ def browser_image(docker_engine):
 def test_e_speaking_to_the_model_live_in_a_real_browser(box, browser_image, tmp_path):
     _make(box, "hello", "JSON=1")  # trains, builds its scorer, exports
     # Held-out files of 1.6 s or more: a partial must come before the audio ends, and the first takes about 0.7 s after
-    # the voice starts. Each after a quarter of a second of silence, as a user presses Start and then speaks: the fake
-    # microphone starts playing when the page asks for it, a few tens of milliseconds before the page's audio graph
-    # takes its samples, and a file that speaks at once loses the start of its first word there ("set" came out as
-    # "turn" in two of three runs on 2026-12-03).
+    # the voice starts. Each after MICROPHONE_LEAD_S of silence, as a user presses Start and then speaks
+    # (harness/model_bounds.py says why).
     files = [f"/data/incoming/spoken-{number}.wav" for number in (0, 1, 2)]
     _sh(box, "mkdir -p /data/incoming && " + " && ".join(
-        f"sox /data/datasets/sample/wav/test-00{number}.wav /data/incoming/spoken-{number}.wav pad 0.25 0" for number in (0, 1, 2)),
+        f"sox /data/datasets/sample/wav/test-00{number}.wav /data/incoming/spoken-{number}.wav pad {bounds.MICROPHONE_LEAD_S} 0" for number in (0, 1, 2)),
         "silence first")
     streamed = _sh(box, "/opt/device/bin/python -m stt_device --model $(ls -d /data/exports/hello/*/ | tail -1)"
                         "output_graph.tflite --scorer /data/lm/hello/kenlm.scorer --stream 20 --json " + " ".join(files),
