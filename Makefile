@@ -9,7 +9,9 @@
 #             (the importer's peak memory for 1,000 to 100,000 rows), and bench/sync (playbook sync
 #             against rclone's S3 server on loopback: the sample and a release-sized checkpoint), and bench/live
 #             (the live server's latency behind the voice and CPU per stream, two widths), and bench/web (the page
-#             of `playbook web-export`: its weight, time to ready and real-time factor in headless Chromium); not in `make bench`:
+#             of `playbook web-export`: its weight, time to ready and real-time factor in headless Chromium), and
+#             bench/search (trials per hour with 1 and 2 workers on one PostgreSQL study, the database's cost per
+#             trial); not in `make bench`:
 #             bench/model_spread (10 seeds, about 70 min: how much what the tests assert varies between models)
 # Both first run `make setup`: the system packages they need on Debian or Ubuntu (installed as root,
 # otherwise the one command to run as root: harness/system-packages.sh), .venv with Python 3.11+ and the
@@ -45,7 +47,7 @@ test: setup
 
 # `make bench-NAME` runs bench/NAME.py (dashes for underscores: bench-import-memory); `make bench` the set below.
 # Each prints a table and writes reports/bench-NAME.json (bench/README.md).
-BENCHES := ttfhw scorer inference augmentation import import-memory sync live web
+BENCHES := ttfhw scorer inference augmentation import import-memory sync live web search
 bench: $(addprefix bench-,$(BENCHES))
 
 bench-%: setup

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 # by design), the run's record of what it is, exports, language models and scorers, web pages. Work folders (*.partial)
 # are the commands' own scratch space.
 SNAPSHOT = r"""
-cd /data && find datasets runs exports lm web -path '*.partial' -prune -o -path '*/summaries' -prune -o -type f \
+cd /data && find datasets runs exports lm web shards -path '*.partial' -prune -o -path '*/summaries' -prune -o -type f \
   \( -path 'runs/*/checkpoints/*' -o -path 'runs/*/kept/*' -o -name alphabet.txt -o -name config.toml -o -name run.json \
-     -o -path 'datasets/*' -o -path 'exports/*' -o -path 'lm/*' -o -path 'web/*' \) -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum
+     -o -path 'datasets/*' -o -path 'exports/*' -o -path 'lm/*' -o -path 'web/*' -o -path 'shards/*' \) -print0 2>/dev/null \
+  | sort -z | xargs -0 -r sha256sum
 """
 # Bash functions the cases' scripts use.
 PRELUDE = r"""
@@ -209,6 +210,19 @@ DATA_CASES = [
          expect=r"^error: the scorer /data/huge\.scorer is 420 MB, more than a browser page can hold .*without --scorer",
          then="rm /data/huge.scorer && playbook web-export --run base --scorer sample --out /data/web/scored > /dev/null",
          then_writes=r"^web/scored/"),
+    # --- a dataset as shards (playbook/data/shards.py) ---
+    Case("shards: the folder exists", "`shards --out` naming a shard folder that exists",
+         setup="playbook shards /data/datasets/sample --out /data/shards/kept > /dev/null",
+         command="playbook shards /data/datasets/sample --out /data/shards/kept",
+         expect=r"^error: /data/shards/kept already exists; pick another --out, or remove it first\.$",
+         then="playbook shards /data/datasets/sample --out /data/shards/kept-2 > /dev/null", then_writes=r"^shards/kept-2/"),
+    Case("shards: a source that is not there", "`train --dataset` a `pipe:` source whose path holds no shards",
+         command="playbook train --run streamed --dataset 'pipe:rclone cat /data/no-such-bucket/shards'",
+         expect=r"^error: pipe:rclone cat /data/no-such-bucket/shards gives no shards\.json \(.*\): check the path, and that "
+                r"`playbook shards` wrote the shards there\.$",
+         then="playbook shards /data/datasets/sample --out /data/shards/here > /dev/null && "
+              "playbook train --run streamed --dataset 'pipe:rclone cat /data/shards/here' --set epochs=1 > /dev/null",
+         then_writes=r"^(shards/here/|runs/streamed/)"),
     # --- the live server's socket (stt_device/live.py): each bad client is closed with its reason; the next client,
     # a good one, gets its transcript from the same server ---
     Case("live: a text frame", "a text frame to the live server's socket", setup="live_server", command="bad_socket text",

@@ -10,8 +10,11 @@ from .log import HarnessError
 # What the image size tests hold the images to, in bytes. Measured on 2026-11-26 (with the offline stand-in
 # base images): CPU image 985 MB (default engine; 1,255 MB before docker/slim-python.sh), device image 137 MB
 # on amd64 and 142 MB on arm64 (191 and 198 MB before; 166 and 184 MB before its package manager went).
-# The device bounds are issue 17's.
-CPU_IMAGE_MAX_BYTES = {DEFAULT_ENGINE: 1.0e9, "deepspeech-training": 1.5e9}
+# The device bounds are issue 17's. The CPU image grew to 990 MB with the WebAssembly client (issue 29) and to
+# 998 MB with PostgreSQL's client for the search across machines (psycopg2-binary: libpq and its own OpenSSL, 7.6 MB;
+# 2026-12-03); its bound went from 1.0 to 1.05 GB then, rather than take out parts of TensorFlow or matplotlib
+# that some user's command may import.
+CPU_IMAGE_MAX_BYTES = {DEFAULT_ENGINE: 1.05e9, "deepspeech-training": 1.5e9}
 DEVICE_IMAGE_MAX_BYTES = {"amd64": 150e6, "arm64": 160e6}
 
 
@@ -40,16 +43,26 @@ def build_arm64_device_image(project: Path) -> str:
     return tag
 
 
-# The harness's own headless browser (harness/browser/): Debian's Chromium driven by Playwright, for the live page
-# (journey (e)) and the page of `playbook web-export` (endtoend's web stage).
-BROWSER = Path(__file__).resolve().parent / "browser"
-BROWSER_TAG = "dsp-harness-browser:latest"
+def _harness_image(folder: str) -> str:
+    """One of the harness's own images (harness/FOLDER/Dockerfile, on the Debian base's offline stand-in)."""
+    tag = f"dsp-harness-{folder}:latest"
+    base_images.ensure("debian:bookworm-slim")
+    docker_cli.build(HARNESS / folder, HARNESS / folder / "Dockerfile", tag)
+    return tag
+
+
+HARNESS = Path(__file__).resolve().parent
 
 
 def build_browser_image() -> str:
-    base_images.ensure("debian:bookworm-slim")
-    docker_cli.build(BROWSER, BROWSER / "Dockerfile", BROWSER_TAG)
-    return BROWSER_TAG
+    """Debian's Chromium driven by Playwright, for the live page (journey (e)) and the page of `playbook web-export`
+    (endtoend's web stage)."""
+    return _harness_image("browser")
+
+
+def build_postgres_image() -> str:
+    """Debian's PostgreSQL, for the search across machines (test_search.py, bench/search.py)."""
+    return _harness_image("postgres")
 
 
 def browse(tag: str, box, script: str, *arguments: str, mounts: tuple = (), timeout: int = 300) -> dict:

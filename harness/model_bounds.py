@@ -54,6 +54,12 @@ FINETUNE_FIRST_DEV_LOSS_RATIO = 0.5
 # (a sanity bound; the test also asserts CER <= WER). Worst of 12: 0.339 (CER - WER at most -0.10).
 CHECKPOINTS_WER = 1.5
 
+# Cloud chapter, "Data too big to copy": the dev loss of 2 epochs on the sample streamed as 7 shards over that of
+# the same training from the CSV. The engine reads several shards in an order of its own, not the CSV's (with one
+# shard the two are identical, which the test asserts exactly). Measured 2026-12-03: 70.91 / 61.67 = 1.15 at the
+# default n_hidden 192; 79.11 / 72.24 = 1.10 at 64 (each the same in 5 runs: the order is fixed).
+SHARDS_DEV_LOSS_RATIO = 1.5
+
 # --- the pages in a real browser (headless Chromium with a held-out file as its fake microphone) ---------------
 
 # The final text through a page's microphone against the same file's text from its samples: the browser resamples

@@ -97,7 +97,7 @@ LANES = {
     # The deepspeech-training image's users: one build of it while the first lane builds the default engine's; then
     # the journeys, on the default engine's image, which the first lane has built by then.
     "second": ["test_endtoend[deepspeech-training]", "test_release_checkpoint", "test_chapters[deepspeech-training]",
-               "test_journeys"],
+               "test_journeys", "test_search"],
 }
 CONTAINER_MARKS = ("container", "devcontainer", "gpu")
 

@@ -104,8 +104,13 @@ def _assert_cloud_metrics(metrics, sky_task=True):
     assert metrics["sync_objects"] > 0 and metrics["pulled_objects"] > 0, metrics
     if sky_task:
         assert metrics["sky_task"].endswith("-train") and "A100" in metrics["sky_accelerators"], metrics
-    else:
-        assert "sky_task" not in metrics, metrics
+        # Data too big to copy: the sample streamed as shards from the practice bucket through `pipe:rclone cat`.
+        assert metrics["shard_files"] > 1 and metrics["streamed_steps"] == metrics["csv_steps"] == [27, 27], metrics
+        assert metrics["one_shard_dev_loss"] == metrics["csv_dev_loss"], metrics  # one shard: the CSV's order exactly
+        assert metrics["streamed_dev_loss"] <= bounds.SHARDS_DEV_LOSS_RATIO * metrics["csv_dev_loss"], metrics
+        assert metrics["cached_shards"] >= metrics["shard_files"] + 2, metrics  # both streams' shards kept
+    else:  # deepspeech-training: neither the SkyPilot check (engine-neutral) nor shards (it has no tar reader)
+        assert "sky_task" not in metrics and "streamed_steps" not in metrics, metrics
 
 
 @pytest.mark.container

@@ -2,7 +2,7 @@
 
 playbook-help.txt holds each command's `--help` (COLUMNS=100), kept from before the commands moved into
 their stages' folders (issue 26), changed since only where a command gained something (issue 27: `runs rm`,
-`import --copy-audio`, `sync --update`, `finetune`/`transfer --resume-if-exists`, the new `download-release`; issue 28: the new `live`, `--xnnpack` on `transcribe`, `live` and `decoder-parity`; issue 29: the new `web-export` and `web-serve`).
+`import --copy-audio`, `sync --update`, `finetune`/`transfer --resume-if-exists`, the new `download-release`; issue 28: the new `live`, `--xnnpack` on `transcribe`, `live` and `decoder-parity`; issue 29: the new `web-export` and `web-serve`; issue 30: `search --storage`, `--worker`, `--space`, `--push`, `--report`, the new `shards`).
 The top-level help is compared by content: every command and its line, whatever the order and grouping (it
 lists them once, by stage, where it listed them twice before).
 """

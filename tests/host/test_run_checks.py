@@ -136,7 +136,7 @@ def test_a_training_set_smaller_than_a_batch_is_refused_before_a_run_starts(play
     assert not (playbook.settings.RUNS / "tiny").exists() and not (playbook.settings.RUNS / "tuned").exists()
     from playbook import config
     from playbook.training.train import steps_per_epoch
-    assert steps_per_epoch(small / "train.csv", dict(config.defaults(), train_batch_size=2)) == 1  # the third row dropped
+    assert steps_per_epoch({"train": small / "train.csv"}, dict(config.defaults(), train_batch_size=2)) == 1  # the third row dropped
 
 
 def test_a_dataset_without_dev_rows_is_refused_before_a_run_starts(playbook, tmp_path):

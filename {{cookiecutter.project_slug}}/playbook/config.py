@@ -21,6 +21,8 @@ except ImportError:  # the engine's CPython 3.7
 # The engine phases a setting can reach (playbook/engines builds each phase's flags).
 TRAIN, EVALUATE, EXPORT, TUNE = "train", "evaluate", "export", "tune"
 ALL_PHASES = (TRAIN, EVALUATE, EXPORT, TUNE)
+# The one table of playbook.toml that is not a run's settings: what `playbook search` varies.
+SEARCH_TABLE = "search"
 
 
 class Key:
@@ -143,7 +145,8 @@ def resolve(base=None, config_file=None, overrides=()):
     config = defaults() if base is None else OrderedDict(base)
     if base is None and settings.PROJECT_CONFIG.is_file():
         for name, value in load_file(settings.PROJECT_CONFIG).items():
-            config[name] = _coerce(name, value, str(settings.PROJECT_CONFIG))
+            if name != SEARCH_TABLE:  # a search's plan, not a run's setting (playbook/training/search/space.py)
+                config[name] = _coerce(name, value, str(settings.PROJECT_CONFIG))
     if config_file:
         for name, value in load_file(config_file).items():
             config[name] = _coerce(name, value, str(config_file))

@@ -20,6 +20,7 @@ NOISE = DATA_ROOT / "noise"
 PREVIEWS = DATA_ROOT / "previews"
 CACHE = DATA_ROOT / "cache"
 WEB = DATA_ROOT / "web"         # pages that transcribe in the browser (`playbook web-export`)
+SHARDS = DATA_ROOT / "shards"   # datasets as WebDataset shards, to stream from a bucket (`playbook shards`)
 
 SAMPLE_DATASET = DATASETS / "sample"
 

@@ -96,6 +96,17 @@ def _manifest(args):
     show(write_manifests(args.dataset, args.out))
 
 
+def _shards_arguments(parser):
+    parser.add_argument("dataset", help="a dataset folder")
+    parser.add_argument("--out", help="folder for the shards (default: {}/<dataset name>)".format(settings.SHARDS))
+    parser.add_argument("--size", default="500MB", help="largest shard (default: %(default)s)")
+
+
+def _shards(args):
+    from .shards import write
+    show(write(args.dataset, args.out, args.size))
+
+
 COMMANDS = [
     Command("sample", "make the synthetic espeak-ng corpus on the data volume", _sample_arguments, _sample, writes_data=True),
     Command("import", "your recordings (Common Voice, LibriSpeech, a folder, a manifest, CSVs) to a checked dataset",
@@ -106,4 +117,9 @@ COMMANDS = [
                         "training."),
     Command("export-manifest", "a dataset as NeMo-style JSON-lines manifests", _manifest_arguments, _manifest,
             writes_data=True),
+    Command("shards", "a dataset as WebDataset shards, to train on as they stream from a bucket", _shards_arguments, _shards,
+            writes_data=True,
+            description="Writes <split>-NNNNNN.tar files (<key>.wav and <key>.txt per row, sorted by duration), alphabet.txt "
+                        "and shards.json (what each split holds). Train on them with --dataset FOLDER, or after `playbook sync push` with "
+                        "--dataset 'pipe:rclone cat REMOTE:path' (coqui-stt-training only)."),
 ]

@@ -23,7 +23,9 @@ class DeepSpeech(Engine):
                                        "float export bake the project with engine coqui-stt-training.")}
     cannot = {"augment-preview": "0.9.3 has no way to initialise its augmentation code outside a training run "
                                  "(its bin/play.py is not installed); the specs mean the same in both engines, so "
-                                 "preview them in a project baked with engine coqui-stt-training, or train with them."}
+                                 "preview them in a project baked with engine coqui-stt-training, or train with them.",
+              "shards": "0.9.3 reads CSV and SDB files only, not tar shards: copy the dataset to each machine's volume "
+                        "(`playbook sync pull`), or stream shards in a project baked with engine coqui-stt-training."}
     always_flags = {"show_progressbar": False}
     scorer_loader = "init"
     transcript = staticmethod(lambda result: result[1])  # (confidence, text)

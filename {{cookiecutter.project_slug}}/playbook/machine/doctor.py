@@ -145,7 +145,17 @@ def tensorflow(expected_gpus):
     if len(seen) < len(expected_gpus):
         return _check("tensorflow", WARN, "TensorFlow {} sees {} of {} GPUs".format(version, len(seen), len(expected_gpus)),
                       "check CUDA_VISIBLE_DEVICES")
-    return _check("tensorflow", OK, "TensorFlow {} sees {} GPU{}".format(version, len(seen), "s" if len(seen) > 1 else ""))
+    return _check("tensorflow", OK, "TensorFlow {} sees {}".format(version, towers(len(seen))))
+
+
+def towers(count):
+    """What COUNT GPUs mean for training: both engines build one tower per visible GPU in one process (their
+    train.py, get_tower_results), each on train_batch_size samples, and average the towers' gradients on the CPU."""
+    if count == 1:
+        return "1 GPU"
+    return ("{0} GPUs: the engine trains one tower on each, in one process, each on train_batch_size samples, so a "
+            "step takes {0} x train_batch_size; more machines do not train one model (docs/cloud.md, \"Several GPUs in "
+            "one machine\")".format(count))
 
 
 def shared_memory(has_gpu):

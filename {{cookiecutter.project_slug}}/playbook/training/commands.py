@@ -157,15 +157,29 @@ def _checkpoints(args):
 def _search_arguments(parser):
     parser.add_argument("--name", required=True, help="search name; trials are runs <name>-tNN")
     parser.add_argument("--dataset", default=str(settings.SAMPLE_DATASET), help=DATASET_HELP)
-    parser.add_argument("--trials", type=int, default=4, help="default: %(default)s")
-    parser.add_argument("--epochs", type=int, default=8, help="epochs per trial (default: %(default)s)")
-    parser.add_argument("--seed", type=int, default=1, help="sampler seed (default: %(default)s)")
+    parser.add_argument("--trials", type=int, help="trials in the study, across its workers (default: [search] trials, 4)")
+    parser.add_argument("--epochs", type=int, help="epochs per trial (default: [search] epochs, 8)")
+    parser.add_argument("--seed", type=int, default=1, help="sampler seed of the process that starts the study "
+                                                            "(default: %(default)s)")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="fixed setting for every trial")
+    parser.add_argument("--space", metavar="FILE", help="a TOML file with the [search] table (default: playbook.toml's)")
+    parser.add_argument("--storage", metavar="URL", help="the study's database, postgresql://USER@HOST:5432/DB, shared by "
+                                                         "workers on many machines; the password from PGPASSWORD or "
+                                                         "~/.pgpass (default: PLAYBOOK_SEARCH_STORAGE, else a SQLite file "
+                                                         "in /data/searches/<name>)")
+    parser.add_argument("--worker", action="store_true", help="join the study --name, or start it if no worker has yet")
+    parser.add_argument("--push", metavar="REMOTE", help="rclone remote each finished trial's run is pushed to "
+                                                          "(default: [search] push)")
+    parser.add_argument("--report", action="store_true", help="train nothing: the study's table, best trial, "
+                                                              "importances and plot, read from its storage")
 
 
 def _search(args):
-    from .search import search
-    show(search(args.name, args.dataset, trials=args.trials, epochs=args.epochs, seed=args.seed, base_overrides=args.set))
+    from .search import report, search
+    if args.report:
+        return show(report(args.name, storage=args.storage))
+    show(search(args.name, args.dataset, trials=args.trials, epochs=args.epochs, seed=args.seed, fixed=args.set,
+                storage=args.storage, worker=args.worker, space_file=args.space, push=args.push))
 
 
 def _config_arguments(parser):
@@ -199,5 +213,9 @@ COMMANDS = [
     Command("runs", "list runs; `runs rm RUN` removes one", _runs_arguments, _runs),
     Command("checkpoints", "list a run's checkpoints", _checkpoints_arguments, _checkpoints),
     Command("config", "list every setting with its default, engine flag and when to change it", _config_arguments, _config),
-    Command("search", "Optuna search over learning rate, dropout and n_hidden", _search_arguments, _search, writes_data=True),
+    Command("search", "Optuna search over the settings of playbook.toml's [search] table; one machine or many",
+            _search_arguments, _search, writes_data=True,
+            description="Every trial is a run <name>-tNN. The study lives in a SQLite file on this volume, or in a "
+                        "PostgreSQL database (--storage) that workers on other machines share (--worker); a trial "
+                        "whose worker dies runs again on another. --report reads the study back."),
 ]

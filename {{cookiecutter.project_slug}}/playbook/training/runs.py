@@ -26,7 +26,7 @@ from pathlib import Path
 from stt_device import alphabet as alphabets
 from .. import config as configuration
 from .. import settings
-from ..data import validate
+from ..data import shards, validate
 from ..errors import UserError
 
 STATE_LINE = re.compile(r'^model_checkpoint_path: "(?:.*/)?([a-z_]+-\d+)"', re.M)
@@ -113,7 +113,7 @@ def require_new(name):
 def new_run(name, dataset, config, kind, engine, source=None):
     """RUN's folder, for a DATASET whose rows the caller has checked."""
     run = require_new(name)
-    dataset = Path(dataset).resolve()
+    dataset = dataset if shards.is_source(dataset) and str(dataset).startswith("pipe:") else Path(dataset).resolve()
     files = dataset_files(dataset, check=False)
     run.mkdir(parents=True)
     shutil.copy(str(files["alphabet"]), str(run / "alphabet.txt"))
@@ -130,6 +130,9 @@ def dataset_files(dataset, need=("train", "dev"), alphabet=None, check=True):
     """The dataset's CSVs and alphabet. With CHECK, every row of the NEEDed CSVs is checked against ALPHABET
     (default: the dataset's own) from the WAV headers: a row the engine would stop on is named before
     TensorFlow starts."""
+    if shards.is_source(dataset):  # checked when the shards were written (playbook/data/shards.py)
+        shards.if_engine_cannot_read()
+        return shards.source_files(dataset, need)
     dataset = Path(dataset)
     files = {split: dataset / "{}.csv".format(split) for split in ("train", "dev", "test")}
     files["alphabet"] = dataset / "alphabet.txt"

@@ -28,19 +28,22 @@ def check_settings(config):
     check_augmentations(config)
 
 
-def _rows(table):
-    with open(str(table)) as handle:
+def _rows(files, split):
+    if "rows" in files:  # a shard source: its manifest counts them
+        return files["rows"].get(split, 0)
+    with open(str(files[split])) as handle:
         return max(sum(1 for _ in handle) - 1, 0)  # less the header
 
 
-def steps_per_epoch(train_csv, config):
-    """The training steps an epoch of TRAIN_CSV takes: both engines train on whole batches only (they drop the last
-    incomplete one), so a set smaller than train_batch_size trains nothing; that is refused, not reported as done."""
-    rows, batch = _rows(train_csv), config["train_batch_size"]
+def steps_per_epoch(files, config):
+    """The training steps an epoch of the FILES' train split takes: both engines train on whole batches only (they
+    drop the last incomplete one), so a set smaller than train_batch_size trains nothing; that is refused, not
+    reported as done."""
+    rows, batch = _rows(files, "train"), config["train_batch_size"]
     if rows < batch:
         raise UserError("{} has {} row{}, fewer than train_batch_size {}: the engine trains on whole batches only, so no "
                         "step would run; add recordings, or pass --set train_batch_size={}.".format(
-                            train_csv, rows, "" if rows == 1 else "s", batch, max(rows, 1)))
+                            files["train"], rows, "" if rows == 1 else "s", batch, max(rows, 1)))
     return rows // batch
 
 
@@ -48,8 +51,12 @@ def check_splits(files, config):
     """What a dataset's splits must hold for a training to train (steps_per_epoch, which it returns) and to measure:
     the dev set picks the best checkpoint and stops training early, so an empty one (an import of one or two
     recordings) is refused with what to do."""
-    steps = steps_per_epoch(files["train"], config)
-    if not _rows(files["dev"]):
+    steps = steps_per_epoch(files, config)
+    if "rows" in files and config["augment"]:
+        # Its data reader has no length for a stream, and its augmentation clock divides by it (util/feeding.py).
+        raise UserError("augment: the engine cannot tell how far through an epoch a stream of shards is, and "
+                        "augmentation needs that; train from the dataset's CSV files, or without augment.")
+    if not _rows(files, "dev"):
         raise UserError("{} has no rows: training picks its best checkpoint by the dev set. Import at least three "
                         "recordings (or give --split counts such as 8,1,1), or copy a few rows of train.csv into it."
                         .format(files["dev"]))
@@ -78,7 +85,9 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
     budget.require_left(run, config, used)
     limit = (lambda seconds: budget.spent(config, used + seconds / 3600.0)) if config["max_hours"] or config["max_cost"] else None
     steps_hint = check_splits(files, config)
-    run_engine("train", flags, run, command_line, config, budget=limit, steps_hint=steps_hint)
+    # A shard source's shards are kept where its manifest is, for the next epoch and the next run (webdataset's cache).
+    env = {"WEBDATASET_CACHE": str(files["shard_cache"]), "WEBDATASET_CACHE_VERBOSE": "0"} if files.get("shard_cache") else None
+    run_engine("train", flags, run, command_line, config, env=env, budget=limit, steps_hint=steps_hint)
     try:
         write_curves(run)
     except Exception as error:  # a missing plot must not fail a finished training
