@@ -13,6 +13,7 @@ from testcontainers.core.container import DockerContainer
 from .container import HARNESS_LABEL
 from .images import build_postgres_image
 
+READY = "postgres: the playbook database is ready"
 # The worker's process is alive: PID 1 is `sleep`, which reaps no child, so one that has ended stays a zombie.
 ALIVE = "state=$(cut -d' ' -f3 /proc/$(cat {pid})/stat 2>/dev/null) && [ \"$state\" != Z ]"
 
@@ -25,11 +26,11 @@ def database():
     server = (DockerContainer(build_postgres_image()).with_env("PLAYBOOK_DB_PASSWORD", password)
               .with_kwargs(labels={HARNESS_LABEL: "container"}))
     with server:
-        deadline = time.monotonic() + 60
-        # The server starts twice (once to make the user): its second start is the one that serves.
-        while "ready to accept connections" not in server.get_logs()[1].decode().split("the playbook database is set up")[-1]:
+        deadline = time.monotonic() + 120
+        # harness/postgres/start.sh prints its line once the server answers with the user made, and never restarts it.
+        while READY not in server.get_logs()[0].decode():
             if time.monotonic() > deadline:
-                raise TimeoutError("PostgreSQL did not start: " + server.get_logs()[1].decode()[-2000:])
+                raise TimeoutError("PostgreSQL did not start: " + b"".join(server.get_logs()).decode()[-2000:])
             time.sleep(0.5)
         server.get_wrapped_container().reload()
         yield server.get_wrapped_container().attrs["NetworkSettings"]["IPAddress"], password

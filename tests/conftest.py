@@ -93,11 +93,11 @@ def template_playbook(monkeypatch):
 LANES = {
     "first": ["test_chapters", "test_endtoend", "test_devcontainer_up", "test_cloud", "test_checkpoints", "test_faults",
               "test_kenlm_image", "test_login_shell", "test_harness_container", "test_errors", "test_augment", "test_gpu",
-              "test_system_packages", "test_tensorboard"],
+              "test_system_packages", "test_tensorboard", "test_search"],
     # The deepspeech-training image's users: one build of it while the first lane builds the default engine's; then
     # the journeys, on the default engine's image, which the first lane has built by then.
     "second": ["test_endtoend[deepspeech-training]", "test_release_checkpoint", "test_chapters[deepspeech-training]",
-               "test_journeys", "test_search"],
+               "test_journeys"],
 }
 CONTAINER_MARKS = ("container", "devcontainer", "gpu")
 

@@ -1,6 +1,7 @@
 #!/bin/sh
 # The cluster Debian's package made, started; the user and database `playbook`, with the password this container
-# was given (never one baked into the image); then the server in the foreground, logging to stderr.
+# was given (never one baked into the image); then the ready line, once, and the server's log. The server is not
+# restarted after the ready line, so a client that waits for it finds the server up.
 set -eu
 : "${PLAYBOOK_DB_PASSWORD:?start the container with PLAYBOOK_DB_PASSWORD}"
 pg_ctlcluster 15 main start
@@ -8,6 +9,5 @@ su postgres -c "psql -q -v ON_ERROR_STOP=1" <<SQL
 CREATE USER playbook PASSWORD '$PLAYBOOK_DB_PASSWORD';
 CREATE DATABASE playbook OWNER playbook;
 SQL
-pg_ctlcluster 15 main stop
-echo "postgres: the playbook database is set up"
-exec su postgres -c "exec /usr/lib/postgresql/15/bin/postgres -D /var/lib/postgresql/15/main -c config_file=/etc/postgresql/15/main/postgresql.conf"
+echo "postgres: the playbook database is ready"
+exec tail -F /var/log/postgresql/postgresql-15-main.log

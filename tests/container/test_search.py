@@ -13,12 +13,14 @@ import pytest
 from harness import search_cluster as cluster
 
 TRIALS = 4
-# One-epoch trials; a heartbeat every 5 s, so that the killed worker's trial is taken for dead 15 s after it stopped.
+# One-epoch trials; a heartbeat every 5 s, so that the killed worker's trial is taken for dead 15 s after it stopped;
+# each finished trial's run pushed to a bucket (rclone's local backend: a folder of the worker's volume).
 PLAN = """[search]
 trials = 4
 epochs = 1
 heartbeat_s = 5
 retries = 1
+push = ":local:/data/bucket"
 [search.space]
 learning_rate = {low = 0.0003, high = 0.003, log = true}
 n_hidden = [32, 64]
@@ -80,6 +82,10 @@ def test_two_workers_share_a_study_in_postgresql_and_a_killed_workers_trial_runs
     first_host = first.get_wrapped_container().attrs["Config"]["Hostname"]
     assert {t.user_attrs["worker"].split(":")[0] for t in complete} == {first_host}, [t.user_attrs for t in trials]
     assert {t.user_attrs["run"] for t in complete} <= cluster.runs(first)
+    pushed = set(cluster.sh(first, "ls /data/bucket/runs")[1].split())
+    assert pushed == {t.user_attrs["run"] for t in complete}, pushed  # every finished trial's run, and only those
+    best = f"runs/{summary['best_run']}/checkpoints/best_dev_checkpoint"
+    assert cluster.sh(first, f"cmp /data/{best} /data/bucket/{best}")[0] == 0  # the pushed run names the same checkpoint
     assert study.best_trial.user_attrs["run"] == summary["best_run"]
 
     # The preempted machine's disk outlived it: the run it was writing is still there, and the report reads the
