@@ -17,18 +17,17 @@ A shard source, wherever `--dataset` takes a dataset:
 deepspeech-training 0.9.3 has no tar reader: it is refused in one sentence, which says what it reads instead.
 """
 import contextlib
-import csv
 import hashlib
 import io
 import json
 import re
 import shlex
 import subprocess
-import wave
 from pathlib import Path
 
 from .. import settings, storage
 from ..errors import UserError
+from . import validate
 
 MANIFEST = "shards.json"  # not manifest.json: the sample corpus and imports write one of their own
 SPLITS = ("train", "dev", "test")
@@ -42,11 +41,6 @@ def parse_size(text):
     if not match or float(match.group(1)) <= 0:
         raise UserError("--size {}: write a size such as 500MB or 1GB.".format(text))
     return int(float(match.group(1)) * UNITS[match.group(2)])
-
-
-def _seconds(path):
-    with wave.open(str(path)) as audio:
-        return audio.getnframes() / float(audio.getframerate())
 
 
 def write(dataset, out=None, size="500MB"):
@@ -65,12 +59,11 @@ def write(dataset, out=None, size="500MB"):
         for split in SPLITS:
             if not files[split].is_file():
                 continue
-            with open(str(files[split]), newline="") as handle:
-                rows = list(csv.DictReader(handle))
+            rows = validate.read_rows(files[split])
             for row in rows:
-                row["path"] = (files[split].parent / row["wav_filename"]).resolve()
-                row["seconds"] = _seconds(row["path"])
-            rows.sort(key=lambda row: row["seconds"])
+                samples, rate = validate.audio_header(row.wav)[0][:2]  # checked above: every header reads
+                row.seconds = samples / float(rate)
+            rows.sort(key=lambda row: row.seconds)
             # One shard for dev and test: the engine formats a dev set's name into its progress line, where the braces
             # of a shard pattern break it (IndexError in progressbar); a dev set is small enough for one file.
             with contextlib.redirect_stdout(io.StringIO()):  # its "# writing ..." line names the partial folder
@@ -78,12 +71,12 @@ def write(dataset, out=None, size="500MB"):
                                                 maxsize=limit if split == "train" else 10 ** 15)
             writer.verbose = 0
             for number, row in enumerate(rows):
-                writer.write({"__key__": "{:09d}".format(number), "wav": row["path"].read_bytes(),
-                              "txt": row["transcript"].encode("utf-8")})
+                writer.write({"__key__": "{:09d}".format(number), "wav": Path(row.wav).read_bytes(),
+                              "txt": row.transcript.encode("utf-8")})
             writer.close()
             shards = len(list(partial.glob(split + "-*.tar")))
             manifest["splits"][split] = {"samples": len(rows), "shards": shards,
-                                         "seconds": round(sum(row["seconds"] for row in rows), 1),
+                                         "seconds": round(sum(row.seconds for row in rows), 1),
                                          "pattern": pattern(split, shards)}
         (partial / "alphabet.txt").write_bytes(files["alphabet"].read_bytes())
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
@@ -108,8 +101,15 @@ def is_source(dataset):
     return text.startswith("pipe:") or text.startswith(REMOTE_SCHEMES) or (Path(text) / MANIFEST).is_file()
 
 
+# (command, name) -> the local copy this process fetched: a training start asks for a dataset's files three times
+# (the checks, the run's folder, the engine's flags), and a `pipe:` source would be read over the network each time.
+_FETCHED = {}
+
+
 def _fetch(command, name, cache):
-    """NAME of a `pipe:` source, by its COMMAND, into CACHE; one sentence if the command fails."""
+    """NAME of a `pipe:` source, by its COMMAND, into CACHE (once per process); one sentence if the command fails."""
+    if (command, name) in _FETCHED:
+        return _FETCHED[command, name]
     argv = shlex.split(command)
     argv[-1] = argv[-1].rstrip("/") + "/" + name
     try:
@@ -123,11 +123,13 @@ def _fetch(command, name, cache):
     cache.mkdir(parents=True, exist_ok=True)
     with storage.building(cache / name, folder=False) as partial:
         partial.write_bytes(result.stdout)
+    _FETCHED[command, name] = cache / name
     return cache / name
 
 
 def source_files(dataset, need=("train", "dev")):
-    """(Ask if_engine_cannot_read() first.) A shard source's files as a dataset's: {split: the engine's URL, "alphabet": a local file, "rows": {split: n}}."""
+    """A shard source's files as a dataset's: {split: the engine's URL, "alphabet": a local file, "rows": {split: n},
+    "shard_cache": where a `pipe:` source's shards are kept}. Ask if_engine_cannot_read() first."""
     text = str(dataset)
     if text.startswith(REMOTE_SCHEMES):
         raise UserError("--dataset {}: the engine reads shards from `pipe:` URLs, not {} ones: write pipe:rclone cat "
