@@ -10,7 +10,10 @@ the reason recorded. A comment before a block, `<!-- metrics: wer, first=first_d
 names keys of the JSON object that block prints last, to report as the chapter's metrics
 (`name=key` renames). A block after `<!-- engine-neutral -->` (on its own line, before any metrics
 comment) does nothing that depends on the engine and nothing later blocks need: under an engine other
-than the default it is not run again, and is recorded in `neutral_blocks`.
+than the default it is not run again, and is recorded in `neutral_blocks`. A block after
+`<!-- beside: postgres password=WORD -->` needs a server the chapter tells the user to bring: before it, the
+harness starts Debian's PostgreSQL (harness/postgres/, TLS on) in the chapter container's network namespace, so
+that it answers on 127.0.0.1:5432 with user and database `playbook` and that password, for the rest of the chapter.
 """
 import json
 import os
@@ -19,10 +22,11 @@ import signal
 import subprocess
 import threading
 import time
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import base_images, docker_cli, emulation
+from . import base_images, docker_cli, emulation, search_cluster
 from .bake import DEFAULT_ENGINE, ENGINES, VARIANTS, bake, engine_named
 from .container import ProjectContainer
 from .images import build_image
@@ -30,7 +34,9 @@ from .parsing import last_json_object
 from .paths import REPO, WORK
 from .log import HarnessError, log
 
-BLOCK = re.compile(r"(?:<!--\s*(?P<neutral>engine-neutral)\s*-->\s*\n)?(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?"
+BLOCK = re.compile(r"(?:<!--\s*(?P<neutral>engine-neutral)\s*-->\s*\n)?"
+                   r"(?:<!--\s*beside:\s*postgres password=(?P<postgres>\S+)\s*-->\s*\n)?"
+                   r"(?:<!--\s*metrics:\s*(?P<metrics>[^>]*?)\s*-->\s*\n)?"
                    r"```sh run(?P<host> host)?\n(?P<code>.*?)```", re.S)
 # The chapters' project: its own slug, so that its data volume (<slug>-data, as the docs name it)
 # can never be one a user of the default slug keeps real data in.
@@ -66,6 +72,7 @@ class Block:
     metrics: dict = field(default_factory=dict)  # reported name -> key in the block's last JSON
     host: bool = False
     neutral: bool = False  # engine-neutral: run under the default engine only
+    postgres_password: str | None = None  # the block needs PostgreSQL on 127.0.0.1 with this password
 
     def platforms(self) -> list[str]:
         return re.findall(r"--platform[= ](\S+)", self.code)
@@ -86,7 +93,8 @@ def parse(path: Path) -> list[Block]:
         for item in filter(None, (m.strip() for m in (match.group("metrics") or "").split(","))):
             name, _, key = item.partition("=")
             metrics[name.strip()] = (key or name).strip()
-        blocks.append(Block(match.group("code"), metrics, host=bool(match.group("host")), neutral=bool(match.group("neutral"))))
+        blocks.append(Block(match.group("code"), metrics, host=bool(match.group("host")), neutral=bool(match.group("neutral")),
+                            postgres_password=match.group("postgres")))
     return blocks
 
 
@@ -127,7 +135,7 @@ def run_chapter(image: str, project: Path, name: str, engine: str = DEFAULT_ENGI
     blocks = parse(project / "docs" / f"{name}.md")
     result = {"passed": False, "seconds": 0.0, "metrics": {}, "blocks": len(blocks), "skipped_blocks": [], "neutral_blocks": []}
     started = time.monotonic()
-    with ProjectContainer(image, project, project.name, volume=f"{project.name}-data") as box:
+    with ProjectContainer(image, project, project.name, volume=f"{project.name}-data") as box, ExitStack() as servers:
         for number, block in enumerate(blocks, 1):
             if block.neutral and engine != DEFAULT_ENGINE:
                 log(f"chapter {name}: block {number} is engine-neutral; it ran under {DEFAULT_ENGINE}")
@@ -139,6 +147,10 @@ def run_chapter(image: str, project: Path, name: str, engine: str = DEFAULT_ENGI
                 log(f"chapter {name}: block {number} SKIPPED: {reasons[0]}")
                 result["skipped_blocks"].append({"number": number, "reason": reasons[0], "metrics": sorted(block.metrics)})
                 continue
+            if block.postgres_password and not result.get("postgres"):
+                log(f"chapter {name}: PostgreSQL on the container's 127.0.0.1, for block {number}")
+                servers.enter_context(search_cluster.database(block.postgres_password, box.container.get_wrapped_container().id))
+                result["postgres"] = number
             try:
                 if block.host:
                     output = run_on_host(block, project, f"{name}#{number}")

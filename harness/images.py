@@ -61,7 +61,7 @@ def build_browser_image() -> str:
 
 
 def build_postgres_image() -> str:
-    """Debian's PostgreSQL, for the search across machines (test_search.py, bench/search.py)."""
+    """Debian's PostgreSQL, for the search across machines (test_search.py, bench/search.py, the Hyperparameters chapter)."""
     return _harness_image("postgres")
 
 

@@ -19,12 +19,13 @@ ALIVE = "state=$(cut -d' ' -f3 /proc/$(cat {pid})/stat 2>/dev/null) && [ \"$stat
 
 
 @contextmanager
-def database():
-    """PostgreSQL with a fresh password and a database `playbook` of user `playbook`: (its address in Docker's
-    bridge network, the password)."""
-    password = secrets.token_hex(12)
+def database(password: str | None = None, network_of: str | None = None):
+    """PostgreSQL with PASSWORD (a fresh one by default) and a database `playbook` of user `playbook`: (its address,
+    the password). NETWORK_OF: a container whose network namespace it joins (the address is then 127.0.0.1, as a
+    server on the same machine); otherwise its address in Docker's bridge network."""
+    password = password or secrets.token_hex(12)
     server = (DockerContainer(build_postgres_image()).with_env("PLAYBOOK_DB_PASSWORD", password)
-              .with_kwargs(labels={HARNESS_LABEL: "container"}))
+              .with_kwargs(labels={HARNESS_LABEL: "container"}, **({"network_mode": f"container:{network_of}"} if network_of else {})))
     with server:
         deadline = time.monotonic() + 120
         # harness/postgres/start.sh prints its line once the server answers with the user made, and never restarts it.
@@ -33,7 +34,7 @@ def database():
                 raise TimeoutError("PostgreSQL did not start: " + b"".join(server.get_logs()).decode()[-2000:])
             time.sleep(0.5)
         server.get_wrapped_container().reload()
-        yield server.get_wrapped_container().attrs["NetworkSettings"]["IPAddress"], password
+        yield "127.0.0.1" if network_of else server.get_wrapped_container().attrs["NetworkSettings"]["IPAddress"], password
 
 
 def url(address: str) -> str:

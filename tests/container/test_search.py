@@ -6,6 +6,7 @@ is killed in the middle of a trial, as a preempted machine is; its trial runs ag
 inputs a user meets: a wrong password, a password on the command line, a worker with another search space, a
 second study of the same name."""
 import json
+import re
 import time
 
 import pytest
@@ -54,7 +55,7 @@ def test_two_workers_share_a_study_in_postgresql_and_a_killed_workers_trial_runs
     cluster.wait_for(second, "STARTING Optimization", 180)
     killed_log = cluster.sh(second, "cat /tmp/search.log")[1]
     second.get_wrapped_container().kill()
-    killed_trial = int(killed_log.split("=== trial ")[1].split()[0])
+    killed_trial = int(re.search(r"^=== trial (\d+)", killed_log, re.M).group(1))
     # The first goes on alone: it fails the silent worker's trial once its heartbeat is 15 s old, runs it again,
     # and stays until the study has its 4 finished trials.
     cluster.wait_until_done([first], 420)

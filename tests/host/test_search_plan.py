@@ -24,6 +24,7 @@ def test_without_a_table_the_plan_is_the_documented_default(search):
     space, _ = search
     plan = space.load(dataset="/data/datasets/sample")
     assert (plan["trials"], plan["epochs"], plan["heartbeat_s"], plan["retries"]) == (4, 8, 60, 2)
+    assert (plan["prune"], plan["prune_startup"], plan["prune_warmup"]) == (True, 2, 2)
     assert plan["space"]["n_hidden"] == [64, 128, 192, 256] and plan["space"]["learning_rate"]["log"] is True
     assert space.load(dataset="d", trials=7, fixed=["train_batch_size=16"])["fixed"] == {"train_batch_size": 16}
 
@@ -50,6 +51,8 @@ def test_the_project_table_replaces_the_space_and_does_not_reach_a_runs_settings
 @pytest.mark.parametrize("table, says", [
     ("[search]\ntrails = 4\n", "unknown key 'trails'"),
     ("[search]\ntrials = 0\n", "'trials' must be a whole number from 1 to 10000"),
+    ("[search]\nprune = \"median\"\n", "'prune' must be true or false, not 'median'"),
+    ("[search]\nprune_warmup = 0\n", "'prune_warmup' must be a whole number from 1 to 100000"),
     ("[search.space]\nepochs = [1, 2]\n", "epochs per trial is the table's own `epochs`"),
     ("[search.space]\nlearning_rat = [0.001]\n", "'learning_rat' cannot be searched"),
     ("[search.space]\nlearning_rate = {low = 0.01, high = 0.001}\n", "low must be below high"),
@@ -80,6 +83,9 @@ def test_a_worker_takes_the_studys_counts_and_is_refused_another_space(search, t
         space.join("hp", kept, other, given={})
     with pytest.raises(UserError, match=r"was started with dataset = \"d\", and this worker has \"e\""):
         space.join("hp", kept, space.load(dataset="e"), given={})
+    unpruned = space.load(_plan_file(tmp_path, "[search]\nprune = false\n"), dataset="d")
+    with pytest.raises(UserError, match=r"was started with prune = true, and this worker has false"):
+        space.join("hp", kept, unpruned, given={})
     assert json.loads(kept)["trials"] == 9
 
 

@@ -3,7 +3,8 @@ streamed (training's step lines summarised, playbook/training/progress.py), each
 the run's epochs.jsonl and the invocation itself to invocations.jsonl (start, then end with exit code and
 steps). A training invocation with a budget is stopped with SIGINT at the end of the first epoch that finds
 it spent: both engines save the epoch's checkpoints before that point and end their epoch loop cleanly on
-KeyboardInterrupt. A Python traceback from the engine is held back from the screen and kept in a file: the
+KeyboardInterrupt. The same stop ends a search's trial that its study prunes (AFTER_EPOCH), and the
+invocation then returns as a finished one. A Python traceback from the engine is held back from the screen and kept in a file: the
 command ends with one sentence naming the exception (or the full disk) and that file."""
 import json
 import os
@@ -36,10 +37,12 @@ def _epoch_offset(run):
     return sum(1 for line in path.open() if '"train_loss"' in line) if path.is_file() else 0
 
 
-def run_engine(phase, flags, run, command_line, config=None, env=None, budget=None, steps_hint=None):
+def run_engine(phase, flags, run, command_line, config=None, env=None, budget=None, steps_hint=None, after_epoch=None):
     """Run the engine's PHASE with FLAGS (built by playbook.engines); returns its output.
     BUDGET(seconds this invocation has run) says why the run's budget is spent, or None. STEPS_HINT: how many
-    steps a training epoch should take, for the progress lines until the first epoch is done."""
+    steps a training epoch should take, for the progress lines until the first epoch is done. AFTER_EPOCH(record):
+    why training should end after this epoch (a search pruning its trial), or None; the invocation then ends as
+    a finished one, its last epoch the one it stopped after."""
     engine = engines.current()
     python = settings.EXPORT_PYTHON if phase == "export" else sys.executable
     command = engine.command(python, phase, flags)
@@ -51,7 +54,7 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
     started = time.time()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, bufsize=1,
                                env=dict(os.environ, **(env or {})))
-    output, stopped = [], None
+    output, stopped, over_budget = [], None, False
     progress = EpochProgress(_epoch_offset(run), flags["epochs"], steps_hint) if phase == "train" else None
     monitor = Monitor.start(run / "gpu.jsonl") if phase == "train" else None
 
@@ -74,8 +77,10 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
             show, said, record = progress.feed(line) if progress else (True, None, None)
             if record:  # its summary before the epoch's closing line of dashes
                 epoch_done(record, epoch_log)
-                if budget and not stopped:
-                    stopped = budget(time.time() - started)
+                if not stopped:
+                    stopped = budget(time.time() - started) if budget else None
+                    over_budget = bool(stopped)
+                    stopped = stopped or (after_epoch(record) if after_epoch else None)
                     if stopped:
                         print("playbook: {}; stopping after this epoch's checkpoint.".format(stopped), flush=True)
                         process.send_signal(signal.SIGINT)
@@ -96,9 +101,9 @@ def run_engine(phase, flags, run, command_line, config=None, env=None, budget=No
     end = {"event": "end", "invocation": invocation, "time": now(), "exit_code": code,
            "seconds": round(time.time() - started, 1), "end_step": checkpoint_step(run / "checkpoints", "checkpoint")}
     if stopped:
-        end["budget_stop"] = stopped
+        end["budget_stop" if over_budget else "stopped"] = stopped
     _log(run, end)
-    if stopped:
+    if over_budget:
         raise BudgetStop("run '{}' stopped at step {}: {}. Its checkpoints are kept; continue it with a larger budget: "
                          "{}.".format(run.name, end["end_step"], stopped, continue_command(run.name)))
     kept = _keep(run, phase, held) if held else None

@@ -63,9 +63,10 @@ def check_splits(files, config):
     return steps
 
 
-def _train(run, config, epochs, load, command_line, load_dir=None, check=False, **source):
+def _train(run, config, epochs, load, command_line, load_dir=None, check=False, after_epoch=None, **source):
     """One training invocation of RUN. CHECK the dataset's rows first (resume; a new run's were checked
-    before its folder was made). SOURCE: drop_source_layers, reinitialize_learning_rate, load_cudnn."""
+    before its folder was made). AFTER_EPOCH: see process.run_engine. SOURCE: drop_source_layers,
+    reinitialize_learning_rate, load_cudnn."""
     engine = engines.current()
     files = runs.dataset_files(runs.meta(run)["dataset"], alphabet=run / "alphabet.txt", check=check)
     feature_cache = None
@@ -87,7 +88,8 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
     steps_hint = check_splits(files, config)
     # A shard source's shards are kept where its manifest is, for the next epoch and the next run (webdataset's cache).
     env = {"WEBDATASET_CACHE": str(files["shard_cache"]), "WEBDATASET_CACHE_VERBOSE": "0"} if files.get("shard_cache") else None
-    run_engine("train", flags, run, command_line, config, env=env, budget=limit, steps_hint=steps_hint)
+    run_engine("train", flags, run, command_line, config, env=env, budget=limit, steps_hint=steps_hint,
+               after_epoch=after_epoch)
     try:
         write_curves(run)
     except Exception as error:  # a missing plot must not fail a finished training
@@ -95,8 +97,9 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
     return runs.summary(run.name)
 
 
-def train(name, dataset, config_file=None, overrides=(), command_line="", resume_if_exists=False):
-    """A new run NAME; with RESUME_IF_EXISTS, an existing run NAME with the same settings continues instead."""
+def train(name, dataset, config_file=None, overrides=(), command_line="", resume_if_exists=False, after_epoch=None):
+    """A new run NAME; with RESUME_IF_EXISTS, an existing run NAME with the same settings continues instead.
+    AFTER_EPOCH(record) may end a new run's training early (see process.run_engine)."""
     if runs.run_dir(name).exists():
         if resume_if_exists:
             return continue_to_total(name, dataset, config_file, overrides, command_line)
@@ -108,7 +111,7 @@ def train(name, dataset, config_file=None, overrides=(), command_line="", resume
     check_splits(files, config)
     check_settings(config)
     run = runs.new_run(name, dataset, config, "fresh", engines.current())
-    return _train(run, config, config["epochs"], "init", command_line)
+    return _train(run, config, config["epochs"], "init", command_line, after_epoch=after_epoch)
 
 
 def continue_to_total(name, dataset, config_file, overrides, command_line, source=None, load="best"):

@@ -10,7 +10,7 @@ from collections import OrderedDict
 
 # Fewer finished trials than this give every setting the same share, or one all of it: no importances then.
 IMPORTANCE_TRIALS = 4
-COLUMNS = ["trial", "state", "run", "worker", "retry_of", "first_dev_loss", "best_dev_loss", "minutes"]
+COLUMNS = ["trial", "state", "run", "worker", "retry_of", "epochs", "first_dev_loss", "best_dev_loss", "minutes"]
 
 
 def rows_of(study):
@@ -18,10 +18,13 @@ def rows_of(study):
     rows = []
     for trial in study.get_trials(deepcopy=False):
         ended = trial.datetime_complete
+        # A pruned trial has no value of its own: its best is the best of the epochs it trained.
+        best = trial.value if trial.value is not None or not trial.intermediate_values else min(trial.intermediate_values.values())
         row = OrderedDict([
             ("trial", trial.number), ("state", trial.state.name.lower()), ("run", trial.user_attrs.get("run", "")),
             ("worker", trial.user_attrs.get("worker", "")), ("retry_of", RetryFailedTrialCallback.retried_trial_number(trial)),
-            ("first_dev_loss", trial.user_attrs.get("first_dev_loss")), ("best_dev_loss", trial.value),
+            ("epochs", trial.user_attrs.get("epochs")),
+            ("first_dev_loss", trial.user_attrs.get("first_dev_loss")), ("best_dev_loss", best),
             ("minutes", round((ended - trial.datetime_start).total_seconds() / 60, 2) if ended and trial.datetime_start else None),
             ("started", trial.datetime_start), ("ended", ended)])
         row.update(trial.params)
@@ -77,7 +80,7 @@ def write(study, folder):
     states = OrderedDict()
     for row in rows:
         states[row["state"]] = states.get(row["state"], 0) + 1
-    return {"search": study.study_name, "trials": len(finished), "states": states,
+    return {"search": study.study_name, "trials": states.get("complete", 0) + states.get("pruned", 0), "states": states,
             "best_run": best["run"] if best else None, "best_dev_loss": best["best_dev_loss"] if best else None,
             "best_params": {name: best[name] for name in names if name in best} if best else None,
             "importances": shares, "workers": sorted({row["worker"] for row in rows if row["worker"]}),
@@ -91,9 +94,10 @@ def _plot(rows, shares, path):
     figure, (losses, timeline, weights) = plt.subplots(1, 3, figsize=(15, 4))
     colours = {"complete": "tab:blue", "fail": "tab:red", "running": "tab:orange", "waiting": "tab:gray", "pruned": "tab:purple"}
     finished = [row for row in rows if row["best_dev_loss"] is not None]
-    losses.bar([row["trial"] for row in finished], [row["best_dev_loss"] for row in finished], color="tab:blue")
+    losses.bar([row["trial"] for row in finished], [row["best_dev_loss"] for row in finished],
+               color=[colours[row["state"]] for row in finished])
     losses.set_xticks([row["trial"] for row in rows])
-    losses.set(xlabel="trial", ylabel="best dev loss", title="dev loss per trial")
+    losses.set(xlabel="trial", ylabel="best dev loss", title="dev loss per trial (purple: pruned)")
     # Each trial as a bar on its worker's line, from its start to its end (or to now): the parallelism, the
     # trials that failed with their worker, and where they ran again.
     timed = [row for row in rows if row["started"]]

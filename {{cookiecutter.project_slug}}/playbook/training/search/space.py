@@ -14,6 +14,9 @@ DEFAULTS = OrderedDict([
     ("epochs", 8),        # epochs per trial
     ("heartbeat_s", 60),  # a worker silent for 3 heartbeats is taken for dead, and its trial runs again elsewhere
     ("retries", 2),       # how often one trial is run again after its worker died
+    ("prune", True),      # stop a trial whose dev loss after an epoch is worse than the median of finished trials' there
+    ("prune_startup", 2), # trials that finish before any is pruned
+    ("prune_warmup", 2),  # epochs every trial trains before it can be pruned
     ("push", ""),         # an rclone remote (s3:bucket/speech): every finished trial's run is pushed there
     ("space", OrderedDict([
         ("learning_rate", {"low": 3e-4, "high": 3e-3, "log": True}),  # the engine's default 1e-3 sits in the middle
@@ -22,10 +25,11 @@ DEFAULTS = OrderedDict([
     ])),
     ("fixed", OrderedDict()),  # settings every trial gets, as with --set
 ])
-LIMITS = {"trials": (1, 10000), "epochs": (1, 100000), "heartbeat_s": (1, 3600), "retries": (0, 100)}
+LIMITS = {"trials": (1, 10000), "epochs": (1, 100000), "heartbeat_s": (1, 3600), "retries": (0, 100),
+          "prune_startup": (0, 10000), "prune_warmup": (1, 100000)}
 # What the study keeps of the plan it was started with. A worker takes the study's trial count and epochs where its
 # command line does not give them; the rest decides what a trial is, and must be the worker's own too.
-SHARED = ("trials", "epochs", "space", "fixed", "dataset")
+SHARED = ("trials", "epochs", "space", "fixed", "dataset", "prune", "prune_startup", "prune_warmup")
 TAKEN_FROM_STUDY = ("trials", "epochs")
 
 
@@ -77,6 +81,8 @@ def load(source=None, dataset=None, **given):
         value = plan[name]
         if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
             raise UserError("{}: '{}' must be a whole number from {} to {}, not {!r}.".format(where, name, low, high, value))
+    if not isinstance(plan["prune"], bool):
+        raise UserError("{}: 'prune' must be true or false, not {!r}.".format(where, plan["prune"]))
     if not isinstance(plan["push"], str):
         raise UserError("{}: 'push' must be an rclone remote and path such as \"s3:my-bucket/speech\", not {!r}."
                         .format(where, plan["push"]))

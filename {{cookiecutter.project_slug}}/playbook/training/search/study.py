@@ -39,8 +39,12 @@ def _study(name, plan, url, worker, seed, given):
                         .format(name, storages.shown(url)))
     # Parallel workers each draw from the study as it stands; constant_liar keeps them from drawing the same point.
     sampler = optuna.samplers.TPESampler(seed=None if worker else seed, constant_liar=True)
+    # Each worker prunes by its own plan, which join() has checked is the study's.
+    pruner = (optuna.pruners.MedianPruner(n_startup_trials=plan["prune_startup"], n_warmup_steps=plan["prune_warmup"])
+              if plan["prune"] else optuna.pruners.NopPruner())
     try:
-        study = optuna.create_study(study_name=name, storage=rdb, direction="minimize", sampler=sampler, load_if_exists=worker)
+        study = optuna.create_study(study_name=name, storage=rdb, direction="minimize", sampler=sampler, pruner=pruner,
+                                    load_if_exists=worker)
     except optuna.exceptions.DuplicatedStudyError:
         raise UserError("search '{}' was started in {} a moment ago by another process; join it with --worker."
                         .format(name, storages.shown(url)))
@@ -58,7 +62,8 @@ def _work(study, objective, plan):
     while True:
         optuna.storages.fail_stale_trials(study)  # a silent worker's trial: failed, and queued again
         counts = Counter(trial.state for trial in study.get_trials(deepcopy=False))
-        if counts[TrialState.WAITING] or counts[TrialState.COMPLETE] + counts[TrialState.RUNNING] < plan["trials"]:
+        ended = counts[TrialState.COMPLETE] + counts[TrialState.PRUNED]
+        if counts[TrialState.WAITING] or ended + counts[TrialState.RUNNING] < plan["trials"]:
             study.optimize(objective, n_trials=1)
         elif counts[TrialState.RUNNING]:
             time.sleep(min(plan["heartbeat_s"], POLL_S))  # others' trials: stay in case one of their workers dies
@@ -68,6 +73,7 @@ def _work(study, objective, plan):
 
 def search(name, dataset, trials=None, epochs=None, seed=1, fixed=(), storage=None, worker=False, space_file=None,
            push=None):
+    import optuna
     from optuna.storages import RetryFailedTrialCallback
     _quiet()
     plan = space.load(space_file, dataset=dataset, trials=trials, epochs=epochs, push=push, fixed=fixed)
@@ -88,17 +94,37 @@ def search(name, dataset, trials=None, epochs=None, seed=1, fixed=(), storage=No
         retry_of = RetryFailedTrialCallback.retried_trial_number(trial)
         trial.set_user_attr("run", run)
         trial.set_user_attr("worker", here)
-        print("=== trial {} of {}{}: run {} on {} {}".format(
-            trial.number, plan["trials"], "" if retry_of is None else " (trial {} again: its worker stopped)".format(retry_of),
+        # Numbers count every trial the study began, a retried one's new number too: more than the plan's count then.
+        print("=== trial {}{}: run {} on {} {}".format(
+            trial.number, "" if retry_of is None else " (trial {} again: its worker stopped)".format(retry_of),
             run, here, json.dumps(params)), flush=True)
         overrides = fixed_settings + ["epochs={}".format(plan["epochs"])] + ["{}={}".format(k, v) for k, v in params.items()]
-        result = train(run, dataset, overrides=overrides, command_line="playbook search --name {}".format(name))
+        pruned = []
+
+        def after_epoch(record):
+            """Each epoch's dev loss goes to the study; the pruner may end the trial there (not after its last epoch:
+            that one ends anyway, and finishes the trial)."""
+            if "dev_loss" not in record:
+                return None
+            epochs_done = record["epoch"] + 1
+            trial.report(record["dev_loss"], epochs_done)
+            if epochs_done < plan["epochs"] and trial.should_prune():
+                pruned.append(epochs_done)
+                return ("the study prunes trial {}: dev loss {:.3f} after epoch {} is worse than the median of the "
+                        "finished trials' there".format(trial.number, record["dev_loss"], epochs_done))
+            return None
+
+        result = train(run, dataset, overrides=overrides, command_line="playbook search --name {}".format(name),
+                       after_epoch=after_epoch)
         if result["best_dev_loss"] is None:
             raise UserError("trial run {} reported no dev loss; check its dev.csv.".format(run))
         trial.set_user_attr("first_dev_loss", result["first_dev_loss"])
-        if plan["push"]:
+        trial.set_user_attr("epochs", pruned[0] if pruned else plan["epochs"])
+        if plan["push"]:  # a pruned trial's run too: it is a run like the others, only shorter
             from ...cloud.sync import push as push_run
             push_run(plan["push"], what=("runs/" + run,))
+        if pruned:
+            raise optuna.TrialPruned()
         return result["best_dev_loss"]
 
     _work(study, objective, plan)
