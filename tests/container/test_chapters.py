@@ -119,6 +119,7 @@ def _assert_cloud_metrics(metrics, sky_task=True):
         assert metrics["one_shard_dev_loss"] == metrics["csv_dev_loss"], metrics  # one shard: the CSV's order exactly
         assert metrics["streamed_dev_loss"] <= bounds.SHARDS_DEV_LOSS_RATIO * metrics["csv_dev_loss"], metrics
         assert metrics["cached_shards"] >= metrics["shard_files"] + 2, metrics  # both streams' shards kept
+        assert metrics["cached_steps"] == [27], metrics  # a training from the kept shards, gone from the bucket
     else:  # deepspeech-training: neither the SkyPilot check (engine-neutral) nor shards (it has no tar reader)
         assert "sky_task" not in metrics and "streamed_steps" not in metrics, metrics
 

@@ -13,7 +13,8 @@ A shard source, wherever `--dataset` takes a dataset:
 - a folder `playbook shards` wrote (`/data/shards/sample`): its tar files are read where they are;
 - `pipe:COMMAND PREFIX`: COMMAND prints the file PREFIX/NAME for each NAME (`pipe:rclone cat s3:bucket/shards/sample`):
   the manifest and alphabet come first that way (kept in /data/cache/shards/), then the shards as they train,
-  kept in the same cache (WEBDATASET_CACHE) for the next epoch and the next run.
+  through playbook/data/shard_stream.py, which keeps each shard in that cache, checked against the manifest, for
+  the next epoch and the next run (and reads it from there without asking the bucket again).
 deepspeech-training 0.9.3 has no tar reader: it is refused in one sentence, which says what it reads instead.
 """
 import contextlib
@@ -23,6 +24,7 @@ import json
 import re
 import shlex
 import subprocess
+import sys
 from pathlib import Path
 
 from .. import settings, storage
@@ -33,6 +35,8 @@ MANIFEST = "shards.json"  # not manifest.json: the sample corpus and imports wri
 SPLITS = ("train", "dev", "test")
 SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(kB|KB|MB|GB|k|M|G)?\s*$")
 UNITS = {None: 1, "k": 1e3, "kB": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9}
+# rclone's log lines start "2026/12/03 19:35:58 NOTICE: "; the sentence keeps what follows.
+RCLONE_LOG_PREFIX = re.compile(r"^\d{4}/\d\d/\d\d \d\d:\d\d:\d\d (?:[A-Z]+ *: )?")
 REMOTE_SCHEMES = ("s3://", "gs://", "gcs://", "az://", "http://", "https://")
 
 
@@ -54,7 +58,7 @@ def write(dataset, out=None, size="500MB"):
     if out.exists():
         raise UserError("{} already exists; pick another --out, or remove it first.".format(out))
     files = runs.dataset_files(dataset, need=("train", "dev"))  # every row checked, as before a training
-    manifest = {"dataset": str(dataset), "shard_bytes": limit, "splits": {}}
+    manifest = {"dataset": str(dataset), "shard_bytes": limit, "splits": {}, "files": {}}
     with storage.building(out) as partial:
         for split in SPLITS:
             if not files[split].is_file():
@@ -78,11 +82,23 @@ def write(dataset, out=None, size="500MB"):
             manifest["splits"][split] = {"samples": len(rows), "shards": shards,
                                          "seconds": round(sum(row.seconds for row in rows), 1),
                                          "pattern": pattern(split, shards)}
+            # What each shard must be when it arrives (shard_stream keeps only a shard that matches).
+            manifest["files"].update((shard.name, {"bytes": shard.stat().st_size, "sha256": _sha256(shard)})
+                                     for shard in sorted(partial.glob(split + "-*.tar")))
         (partial / "alphabet.txt").write_bytes(files["alphabet"].read_bytes())
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
     manifest["out"] = str(out)
     manifest["bytes"] = sum(path.stat().st_size for path in out.iterdir())
+    del manifest["files"]  # in the manifest file; too long for the command's summary
     return manifest
+
+
+def _sha256(path):
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def pattern(split, shards):
@@ -118,6 +134,7 @@ def _fetch(command, name, cache):
         raise UserError("pipe:{}: there is no program {} here.".format(command, argv[0]))
     if result.returncode != 0 or not result.stdout:
         why = (result.stderr.decode("utf-8", "replace").strip().splitlines() or ["it printed nothing"])[-1]
+        why = RCLONE_LOG_PREFIX.sub("", why)
         raise UserError("pipe:{} gives no {} ({}): check the path, and that `playbook shards` wrote the shards there."
                         .format(command, name, why[:200]))
     cache.mkdir(parents=True, exist_ok=True)
@@ -136,9 +153,13 @@ def source_files(dataset, need=("train", "dev")):
                         "REMOTE:path (an rclone remote; `rclone config`) instead.".format(text, text.split(":")[0]))
     if text.startswith("pipe:"):
         command = text[len("pipe:"):].strip()
-        cache = settings.CACHE / "shards" / hashlib.sha1(command.encode()).hexdigest()[:12]
-        manifest_file, alphabet = _fetch(command, MANIFEST, cache), _fetch(command, "alphabet.txt", cache)
-        where = "pipe:" + command.rstrip("/") + "/"
+        source_cache = settings.CACHE / "shards" / hashlib.sha1(command.encode()).hexdigest()[:12]
+        manifest_file, alphabet = _fetch(command, MANIFEST, source_cache), _fetch(command, "alphabet.txt", source_cache)
+        # The shards of this manifest are kept apart from any other's: shards written again under the same names
+        # come with a new manifest, and are never read from the old ones' copies.
+        cache = source_cache / hashlib.sha1(manifest_file.read_bytes()).hexdigest()[:12]
+        stream = [sys.executable, "-m", "playbook.data.shard_stream", str(cache)]
+        where = "pipe:" + " ".join(map(shlex.quote, stream)) + " " + command.rstrip("/") + "/"
     else:
         folder = Path(text).resolve()
         manifest_file, alphabet, where, cache = folder / MANIFEST, folder / "alphabet.txt", str(folder) + "/", None
@@ -151,6 +172,10 @@ def source_files(dataset, need=("train", "dev")):
     missing = [split for split in need if split not in splits]
     if missing:
         raise UserError("{} has no {} split; shard a dataset that has one.".format(text, missing[0]))
+    if cache is not None and not (cache / MANIFEST).is_file():
+        cache.mkdir(parents=True, exist_ok=True)
+        with storage.building(cache / MANIFEST, folder=False) as partial:
+            partial.write_bytes(manifest_file.read_bytes())
     files = {split: where + splits[split]["pattern"] for split in splits}
     files.update(alphabet=alphabet, rows={split: splits[split]["samples"] for split in splits}, shard_cache=cache)
     return files

@@ -86,9 +86,7 @@ def _train(run, config, epochs, load, command_line, load_dir=None, check=False, 
     budget.require_left(run, config, used)
     limit = (lambda seconds: budget.spent(config, used + seconds / 3600.0)) if config["max_hours"] or config["max_cost"] else None
     steps_hint = check_splits(files, config)
-    # A shard source's shards are kept where its manifest is, for the next epoch and the next run (webdataset's cache).
-    env = {"WEBDATASET_CACHE": str(files["shard_cache"]), "WEBDATASET_CACHE_VERBOSE": "0"} if files.get("shard_cache") else None
-    run_engine("train", flags, run, command_line, config, env=env, budget=limit, steps_hint=steps_hint,
+    run_engine("train", flags, run, command_line, config, budget=limit, steps_hint=steps_hint,
                after_epoch=after_epoch)
     try:
         write_curves(run)
