@@ -4,8 +4,8 @@ the run's epochs.jsonl and the invocation itself to invocations.jsonl (start, th
 steps). A training invocation with a budget is stopped with SIGINT at the end of the first epoch that finds
 it spent: both engines save the epoch's checkpoints before that point and end their epoch loop cleanly on
 KeyboardInterrupt. The same stop ends a search's trial that its study prunes (AFTER_EPOCH), and the
-invocation then returns as a finished one. A Python traceback from the engine is held back from the screen and kept in a file: the
-command ends with one sentence naming the exception (or the full disk) and that file."""
+invocation then returns as a finished one. A Python traceback from the engine is held back from the screen
+and kept in a file: the command ends with one sentence naming the exception (or the full disk) and that file."""
 import json
 import os
 import re
