@@ -8,7 +8,8 @@ import csv
 import warnings
 from collections import OrderedDict
 
-# Fewer finished trials than this give every setting the same share, or one all of it: no importances then.
+# Fewer complete trials than this give every setting the same share, or one all of it: no importances then. Pruned
+# trials have no dev loss of their own (Optuna's evaluators leave them out).
 IMPORTANCE_TRIALS = 4
 COLUMNS = ["trial", "state", "run", "worker", "retry_of", "epochs", "first_dev_loss", "best_dev_loss", "minutes"]
 
@@ -38,7 +39,7 @@ def importances(study):
     from optuna.trial import TrialState
     complete = [t for t in study.get_trials(deepcopy=False) if t.state == TrialState.COMPLETE]
     if len(complete) < IMPORTANCE_TRIALS or len({t.value for t in complete}) < 2:
-        return None, "importances need {} finished trials with different dev losses".format(IMPORTANCE_TRIALS)
+        return None, "importances need {} complete trials (pruned ones do not count) with different dev losses".format(IMPORTANCE_TRIALS)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # PED-ANOVA is marked experimental
@@ -114,13 +115,13 @@ def _plot(rows, shares, path):
         timeline.set_yticks(range(len(workers)))
         timeline.set_yticklabels(workers)
         timeline.set_ylim(-0.7, len(workers) - 0.3)
-    timeline.set(xlabel="minutes since the first trial", title="trials over time (red: its worker stopped)")
+    timeline.set(xlabel="minutes since the first trial", title="trials over time (red: its worker stopped; purple: pruned)")
     if shares:
         weights.barh(list(shares)[::-1], list(shares.values())[::-1], color="tab:green")
         weights.set(xlabel="importance (PED-ANOVA)")
     else:
         weights.axis("off")
-        weights.text(0.5, 0.5, "importances need {}\nfinished trials".format(IMPORTANCE_TRIALS), ha="center", va="center")
+        weights.text(0.5, 0.5, "importances need {}\ncomplete trials".format(IMPORTANCE_TRIALS), ha="center", va="center")
     weights.set(title="what mattered")
     figure.tight_layout()
     figure.savefig(str(path), dpi=100)

@@ -14,7 +14,7 @@ DEFAULTS = OrderedDict([
     ("epochs", 8),        # epochs per trial
     ("heartbeat_s", 60),  # a worker silent for 3 heartbeats is taken for dead, and its trial runs again elsewhere
     ("retries", 2),       # how often one trial is run again after its worker died
-    ("prune", True),      # stop a trial whose dev loss after an epoch is worse than the median of finished trials' there
+    ("prune", True),      # stop a trial whose dev loss after an epoch is worse than the median of complete trials' there
     ("prune_startup", 2), # trials that finish before any is pruned
     ("prune_warmup", 2),  # epochs every trial trains before it can be pruned
     ("push", ""),         # an rclone remote (s3:bucket/speech): every finished trial's run is pushed there

@@ -111,7 +111,7 @@ def search(name, dataset, trials=None, epochs=None, seed=1, fixed=(), storage=No
             if epochs_done < plan["epochs"] and trial.should_prune():
                 pruned.append(epochs_done)
                 return ("the study prunes trial {}: dev loss {:.3f} after epoch {} is worse than the median of the "
-                        "finished trials' there".format(trial.number, record["dev_loss"], epochs_done))
+                        "complete trials' there".format(trial.number, record["dev_loss"], epochs_done))
             return None
 
         result = train(run, dataset, overrides=overrides, command_line="playbook search --name {}".format(name),
