@@ -11,7 +11,7 @@
 #             (the live server's latency behind the voice and CPU per stream, two widths), and bench/web (the page
 #             of `playbook web-export`: its weight, time to ready and real-time factor in headless Chromium), and
 #             bench/search (trials per hour with 1 and 2 workers on one PostgreSQL study, the database's cost per
-#             trial); not in `make bench`:
+#             trial, the epochs pruning saves); not in `make bench`:
 #             bench/model_spread (10 seeds, about 70 min: how much what the tests assert varies between models)
 # Both first run `make setup`: the system packages they need on Debian or Ubuntu (installed as root,
 # otherwise the one command to run as root: harness/system-packages.sh), .venv with Python 3.11+ and the

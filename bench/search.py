@@ -7,8 +7,9 @@ Each worker is a container of the CPU image with its own data volume. On this ma
 share the cores one worker already mostly uses (a training of the sample keeps about one busy), so expect little
 speed-up: the figure shows what the coordination costs, not what N GPU machines gain (N machines run N trials
 at a time). The database's cost per trial is measured apart: trials of an objective that does nothing, with the
-search's own sampler and heartbeat, against PostgreSQL, a SQLite file and memory. Figures to
-reports/bench-search.json.
+search's own sampler and heartbeat, against PostgreSQL, a SQLite file and memory. And what pruning saves: one
+worker, the same study of --prune-epochs epochs per trial (the same seed, so the same settings tried) with
+`prune = false` and with the default pruning (epochs trained, minutes, best dev loss). Figures to reports/bench-search.json.
 """
 import argparse
 import json
@@ -26,6 +27,7 @@ PLAN = """[search]
 trials = {trials}
 epochs = {epochs}
 heartbeat_s = 10
+prune = {prune}
 """
 # The search's sampler and space, a heartbeat as the workers beat it, an objective that returns at once.
 OVERHEAD = """
@@ -57,11 +59,14 @@ def main() -> int:
     parser.add_argument("--trials", type=int, default=6, help="trials per study (default: %(default)s)")
     parser.add_argument("--epochs", type=int, default=1, help="epochs per trial (default: %(default)s)")
     parser.add_argument("--overhead-trials", type=int, default=40, help="trials of the empty objective (default: %(default)s)")
+    parser.add_argument("--prune-epochs", type=int, default=6, help="epochs per trial of the pruning comparison; 0: none "
+                                                                    "(default: %(default)s)")
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     image, _ = build_image(bake(WORK / "bench-search"), "cpu")
     rows = []
-    plan = {"/data/plan.toml": PLAN.format(trials=args.trials, epochs=args.epochs)}
+    plan = {"/data/plan.toml": PLAN.format(trials=args.trials, epochs=args.epochs, prune="true")}
+    pruning = []
     with cluster.database() as (address, password):
         url = cluster.url(address)
         for count in (1, 2):
@@ -76,6 +81,20 @@ def main() -> int:
                 if count == 1:
                     overhead = json.loads(cluster.ok(boxes[0], f"/opt/venv/bin/python -c '{OVERHEAD}' {url} "
                                                                f"{args.overhead_trials}").strip().splitlines()[-1])
+        if args.prune_epochs:
+            for prune in ("false", "true"):
+                plans = {"/data/plan.toml": PLAN.format(trials=args.trials, epochs=args.prune_epochs, prune=prune)}
+                with cluster.workers(image, 1, address, password, files=plans) as (box,):
+                    # Not --worker: a study started by its first process draws with --seed (1), so both studies try
+                    # the same settings (TPE draws its first 10 at random), and only pruning differs.
+                    cluster.start(box, f"playbook search --name prune-{prune} --space /data/plan.toml --storage {url}")
+                    seconds = cluster.wait_until_done([box], 3600)
+                    summary = last_json_object(cluster.ok(box, "cat /tmp/search.log"))
+                    trained = cluster.ok(box, f"/opt/venv/bin/python -c 'import csv; print(sum(int(r[\"epochs\"] or 0) for r in "
+                                              f"csv.DictReader(open(\"/data/searches/prune-{prune}/trials.csv\"))))'")
+                    pruning.append({"prune": prune == "true", "epochs_trained": int(trained.strip().splitlines()[-1]),
+                                    "of_epochs": args.trials * args.prune_epochs, "minutes": round(seconds / 60, 2),
+                                    "pruned": summary["states"].get("pruned", 0), "best_dev_loss": summary["best_dev_loss"]})
     one = rows[0]["trials_per_hour"]
     print(f"\n{args.trials} trials of {args.epochs} epoch(s) on the sample, 2 cores; one PostgreSQL study")
     print("| workers | trials | seconds | trials per hour | speed-up | best dev loss |")
@@ -85,7 +104,14 @@ def main() -> int:
               f"{row['trials_per_hour'] / one:.2f} | {row['best_dev_loss']:.2f} |")
     print(f"\nmilliseconds per trial of an empty objective ({args.overhead_trials} trials, TPE, heartbeat on): "
           + ", ".join(f"{name} {ms}" for name, ms in overhead.items()))
-    bench_figures.write("search", {"trials": args.trials, "epochs": args.epochs, "rows": rows,
+    if pruning:
+        print(f"\npruning, 1 worker, {args.trials} trials of {args.prune_epochs} epochs:")
+        print("| prune | trials pruned | epochs trained | minutes | best dev loss |")
+        print("|---|---:|---:|---:|---:|")
+        for row in pruning:
+            print(f"| {str(row['prune']).lower()} | {row['pruned']} | {row['epochs_trained']} of {row['of_epochs']} | "
+                  f"{row['minutes']} | {row['best_dev_loss']:.2f} |")
+    bench_figures.write("search", {"trials": args.trials, "epochs": args.epochs, "rows": rows, "pruning": pruning,
                                    "overhead_ms_per_trial": overhead,
                                    "database_ms_per_trial": round(overhead["postgresql"] - overhead["memory"], 1)})
     return 0
