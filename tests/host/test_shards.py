@@ -145,6 +145,18 @@ def test_a_reader_that_stops_early_leaves_nothing_kept(shards, bucket):
     assert not any(files["shard_cache"].glob("*.tar")) and not list(files["shard_cache"].glob(".*.partial"))
 
 
+def test_a_killed_trainings_partial_copy_is_removed_once_stale(shards, bucket):
+    folder, shard = bucket
+    files = shards.source_files(f"pipe:cat {folder}")
+    cache = files["shard_cache"]
+    stale, fresh = cache / ".train-000000.tar.99999.partial", cache / ".dev-000000.tar.99998.partial"
+    for path in (stale, fresh):
+        path.write_bytes(b"part of a shard")
+    os.utime(stale, (0, 0))  # not written to for decades; `fresh` is another training's, still arriving
+    assert _as_webdataset_opens(files["train"]).stdout == shard
+    assert not stale.exists() and fresh.exists() and (cache / "train-000000.tar").is_file()
+
+
 def test_a_failing_command_fails_the_shard(shards, bucket):
     folder, _ = bucket
     files = shards.source_files(f"pipe:cat {folder}")

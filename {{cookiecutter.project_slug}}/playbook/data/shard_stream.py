@@ -17,10 +17,14 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 MANIFEST = "shards.json"  # shards.MANIFEST; not imported, so that each shard's process starts with the standard library only
 CHUNK = 1 << 20
+# A partial copy nobody has written to for this long was left by a training that was killed (a shard arrives in
+# minutes): it is removed when the next shard is fetched, so that kills do not fill the disk with shard-sized files.
+STALE_S = 3600
 
 
 def _warn(text):
@@ -32,6 +36,16 @@ def _expected(cache, name):
         return json.loads((cache / MANIFEST).read_text()).get("files", {}).get(name)
     except (OSError, ValueError, AttributeError):
         return None
+
+
+def _remove_stale(cache):
+    now = time.time()
+    for path in cache.glob(".*.partial"):
+        try:
+            if now - path.stat().st_mtime > STALE_S:
+                path.unlink()
+        except OSError:
+            pass  # another process removed or finished it
 
 
 def _send(path, out):
@@ -49,6 +63,7 @@ def stream(cache, command, out):
         return 0
     expected = _expected(cache, name)
     partial = cache / ".{}.{}.partial".format(name, os.getpid())  # two trainings of one machine may fetch one shard
+    _remove_stale(cache)
     try:
         keep = open(str(partial), "wb")
     except OSError:
@@ -81,7 +96,10 @@ def stream(cache, command, out):
         keep.close()
         whole = code == 0 and (expected is None or (size == expected["bytes"] and digest.hexdigest() == expected["sha256"]))
         if whole:
-            os.replace(str(partial), str(kept))
+            try:
+                os.replace(str(partial), str(kept))
+            except FileNotFoundError:
+                pass  # taken for stale while its command stalled for an hour: not kept, the next epoch fetches it
         else:
             os.remove(str(partial))
             if code == 0:
