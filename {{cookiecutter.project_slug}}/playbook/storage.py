@@ -3,6 +3,7 @@ or full one means, in one sentence each (`playbook doctor` reports the same prob
 how everything a command makes on it is written (`building`: under a partial name, renamed when complete).
 """
 import errno
+import hashlib
 import os
 import shutil
 import tempfile
@@ -104,3 +105,12 @@ def building(target, folder=True, reuse=False, hidden=False):
         os.rename(str(partial), str(target))
     else:
         os.replace(str(partial), str(target))
+
+
+def sha256_of(path):
+    """The SHA-256 of the file at PATH, read a MiB at a time (checkpoints and shards are hundreds of MB)."""
+    digest = hashlib.sha256()
+    with open(str(path), "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

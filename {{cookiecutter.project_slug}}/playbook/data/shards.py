@@ -83,7 +83,7 @@ def write(dataset, out=None, size="500MB"):
                                          "seconds": round(sum(row.seconds for row in rows), 1),
                                          "pattern": pattern(split, shards)}
             # What each shard must be when it arrives (shard_stream keeps only a shard that matches).
-            manifest["files"].update((shard.name, {"bytes": shard.stat().st_size, "sha256": _sha256(shard)})
+            manifest["files"].update((shard.name, {"bytes": shard.stat().st_size, "sha256": storage.sha256_of(shard)})
                                      for shard in sorted(partial.glob(split + "-*.tar")))
         (partial / "alphabet.txt").write_bytes(files["alphabet"].read_bytes())
         (partial / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
@@ -91,14 +91,6 @@ def write(dataset, out=None, size="500MB"):
     manifest["bytes"] = sum(path.stat().st_size for path in out.iterdir())
     del manifest["files"]  # in the manifest file; too long for the command's summary
     return manifest
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def pattern(split, shards):

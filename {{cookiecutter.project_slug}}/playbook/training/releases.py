@@ -10,7 +10,6 @@ Checksums: neither Mozilla nor Coqui published digests beside these files, so no
 each file's SHA-256 and keeps it in <file>.sha256; pass the ones you trust (your mirror's, a colleague's) with
 --checkpoint-sha256 / --scorer-sha256, and a file that differs is refused and not kept.
 """
-import hashlib
 import shutil
 import sys
 import tarfile
@@ -53,26 +52,18 @@ def _fetch(url, target, expected=None):
                                                  ", continuing at {:.1f} MB".format(have / 1e6) if response.status == 206 else ""),
                   file=sys.stderr, flush=True)
             shutil.copyfileobj(response, out, CHUNK)
-        digest = _sha256(partial)
+        digest = storage.sha256_of(partial)
         if expected and digest != expected.lower():
             partial.unlink()
             raise UserError("download-release: {} has SHA-256 {}, not {}; it was not kept. Check the checksum, or the "
                             "mirror's copy.".format(url, digest, expected))
         partial.rename(target)
-    digest = _sha256(target)
+    digest = storage.sha256_of(target)
     if expected and digest != expected.lower():
         raise UserError("{} is already there with SHA-256 {}, not {}; move it away to download it again.".format(
             target, digest, expected))
     Path(str(target) + ".sha256").write_text("{}  {}\n".format(digest, target.name))
     return digest
-
-
-def _sha256(path):
-    digest = hashlib.sha256()
-    with open(str(path), "rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _unpack(archive, folder):
