@@ -163,6 +163,13 @@ def csv_case(name, fault, edit, expect):
                 then="playbook check-dataset $SAMPLE > /dev/null")
 
 
+def folder_exists_case(name, fault, make, folder, expect):
+    """MAKE (a command that takes --out) pointed at FOLDER under /data, which an earlier MAKE wrote: refused with EXPECT
+    (FOLDER's "already exists" sentence), FOLDER kept as it is; the next MAKE, to FOLDER-2, works."""
+    return Case(name, fault, setup=f"{make} --out /data/{folder} > /dev/null", command=f"{make} --out /data/{folder}",
+                expect=expect, then=f"{make} --out /data/{folder}-2 > /dev/null", then_writes=rf"^{re.escape(folder)}-2/")
+
+
 # A good client of the live server: a file spoken into it, its transcript printed (the server is still serving).
 LIVE_CLIENT = "/opt/device/bin/python -m stt_device --connect ws://127.0.0.1:8090/socket --pace 0 $GOOD_WAV | grep -q ."
 DATA_CASES = [
@@ -200,22 +207,18 @@ DATA_CASES = [
          setup="cp /etc/os-release /data/not-a-model.tflite", command="playbook transcribe --model /data/not-a-model.tflite $GOOD_WAV",
          expect=r"^error: /data/not-a-model\.tflite", then="playbook transcribe --run base $GOOD_WAV"),
     # --- the page of `playbook web-export` ---
-    Case("web page: the folder exists", "`web-export --out` naming a page folder that exists",
-         setup="playbook web-export --run base --out /data/web/kept > /dev/null",
-         command="playbook web-export --run base --out /data/web/kept",
-         expect=r"^error: /data/web/kept already exists; it is kept as it is: serve it with `playbook web-serve",
-         then="playbook web-export --run base --out /data/web/kept-2 > /dev/null", then_writes=r"^web/kept-2/"),
+    folder_exists_case("web page: the folder exists", "`web-export --out` naming a page folder that exists",
+                       "playbook web-export --run base", "web/kept",
+                       r"^error: /data/web/kept already exists; it is kept as it is: serve it with `playbook web-serve"),
     Case("web page: a scorer too big for a browser", "`web-export --scorer` given a 401 MB scorer",
          setup="truncate -s 401M /data/huge.scorer", command="playbook web-export --run base --scorer /data/huge.scorer",
          expect=r"^error: the scorer /data/huge\.scorer is 420 MB, more than a browser page can hold .*without --scorer",
          then="rm /data/huge.scorer && playbook web-export --run base --scorer sample --out /data/web/scored > /dev/null",
          then_writes=r"^web/scored/"),
     # --- a dataset as shards (playbook/data/shards.py) ---
-    Case("shards: the folder exists", "`shards --out` naming a shard folder that exists",
-         setup="playbook shards /data/datasets/sample --out /data/shards/kept > /dev/null",
-         command="playbook shards /data/datasets/sample --out /data/shards/kept",
-         expect=r"^error: /data/shards/kept already exists; pick another --out, or remove it first\.$",
-         then="playbook shards /data/datasets/sample --out /data/shards/kept-2 > /dev/null", then_writes=r"^shards/kept-2/"),
+    folder_exists_case("shards: the folder exists", "`shards --out` naming a shard folder that exists",
+                       "playbook shards /data/datasets/sample", "shards/kept",
+                       r"^error: /data/shards/kept already exists; pick another --out, or remove it first\.$"),
     # rclone's own sentence in the brackets, without the date and level of its log line.
     Case("shards: a source that is not there", "`train --dataset` a `pipe:` source whose path holds no shards",
          command="playbook train --run streamed --dataset 'pipe:rclone cat /data/no-such-bucket/shards'",
