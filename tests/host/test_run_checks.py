@@ -193,3 +193,19 @@ def test_a_run_is_removed_only_when_the_user_says_so_and_never_while_in_use(play
     assert not run.exists() and not cache.exists() and exports.is_dir()
     assert not list(playbook.settings.RUNS.glob(".old*"))
     assert main(["runs", "rm"]) == 2 and "say which run to remove" in capsys.readouterr().err
+
+
+def test_resume_if_exists_knows_a_run_streamed_from_a_pipe_source(playbook, capsys):
+    """A `pipe:` source is text, not a path: a preempted job restarted with the same --dataset continues its run (it
+    was refused, the source taken for a folder under the current one), and another source is still refused."""
+    from playbook import config
+    source = "pipe:rclone cat practice:speech/playbook/shards/sample"
+    run = _run(playbook, "streamed", ENGLISH)
+    (run / "config.toml").write_text(config.to_toml(dict(config.defaults(), epochs=1)))
+    (run / "run.json").write_text(json.dumps({"run": "streamed", "kind": "fresh", "dataset": source}))
+    (run / "epochs.jsonl").write_text(json.dumps({"epoch": 0, "train_loss": 90.0, "steps": 27, "dev_loss": 80.0}) + "\n")
+    summary = playbook.train("streamed", source, overrides=["epochs=1"], resume_if_exists=True)
+    assert summary["epochs"] == 1 and "has trained 1 of its 1 epochs; nothing to do" in capsys.readouterr().out
+    other = source.replace("sample", "other")
+    with pytest.raises(playbook.UserError, match=rf"run 'streamed' trains on {source}, not {other}; --resume-if-exists"):
+        playbook.train("streamed", other, overrides=["epochs=1"], resume_if_exists=True)

@@ -2,7 +2,6 @@
 optimiser (Optuna), stored in the package, with the test set's WER/CER before and after."""
 import json
 import re
-from pathlib import Path
 
 from stt_device.decoding import ENGINE_BEAM_WIDTH
 
@@ -28,8 +27,7 @@ def tune_scorer(name, scorer, checkpoint="best", trials=20, alpha_max=5, beta_ma
     if not runs.meta(run)["dataset"]:
         raise UserError("run '{}' was imported and has no dev set of its own; fine-tune it on your data first "
                         "(`playbook finetune --from {} --run NEW`) and tune the scorer for that run.".format(name, name))
-    dataset = Path(runs.meta(run)["dataset"])
-    dev_csv = runs.dataset_files(dataset, need=("dev", "test"), alphabet=run / "alphabet.txt")["dev"]
+    dev_csv = runs.dataset_files(runs.meta(run)["dataset"], need=("dev", "test"), alphabet=run / "alphabet.txt")["dev"]
     common = dict(checkpoint=checkpoint, beam_width=beam_width, command_line=command_line, check=False)
     without = evaluate(name, **common)
     before = evaluate(name, scorer=path, **common)

@@ -110,10 +110,16 @@ def require_new(name):
     return run
 
 
+def dataset_named(dataset):
+    """DATASET as a run records it (run.json's "dataset"): a folder as its absolute path; a `pipe:` source as its
+    text, which is no path."""
+    return str(dataset) if str(dataset).startswith("pipe:") else str(Path(dataset).resolve())
+
+
 def new_run(name, dataset, config, kind, engine, source=None):
     """RUN's folder, for a DATASET whose rows the caller has checked."""
     run = require_new(name)
-    dataset = dataset if shards.is_source(dataset) and str(dataset).startswith("pipe:") else Path(dataset).resolve()
+    dataset = dataset_named(dataset)
     files = dataset_files(dataset, check=False)
     run.mkdir(parents=True)
     shutil.copy(str(files["alphabet"]), str(run / "alphabet.txt"))

@@ -128,9 +128,9 @@ def continue_to_total(name, dataset, config_file, overrides, command_line, sourc
         raise UserError("run '{}' exists with other settings: {}; --resume-if-exists continues a run only with the settings "
                         "it was started with, so drop the changes or pick a new RUN name.".format(name, ", ".join(changed)))
     meta = runs.meta(run)
-    if Path(dataset).resolve() != Path(meta["dataset"]):
+    if runs.dataset_named(dataset) != meta["dataset"]:
         raise UserError("run '{}' trains on {}, not {}; --resume-if-exists continues a run only on its own dataset.".format(
-            name, meta["dataset"], Path(dataset).resolve()))
+            name, meta["dataset"], runs.dataset_named(dataset)))
     started_from = (meta.get("source") or {}).get("run")
     if source is not None and source != started_from:
         raise UserError("run '{}' was started {}, not from '{}'; --resume-if-exists continues a run only as it was started."
